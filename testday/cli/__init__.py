@@ -1,0 +1,1 @@
+"""Provides the testday command line."""

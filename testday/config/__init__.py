@@ -1,0 +1,1 @@
+"""Provides loading and validation of the files a site edits: profiles and site config."""

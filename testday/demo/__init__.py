@@ -1,0 +1,1 @@
+"""Provides the simulated fleet used by the demo and the benchmarks."""

@@ -1,0 +1,1 @@
+"""Provides durable storage in SQLite: devices, events and report history."""
