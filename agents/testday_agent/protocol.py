@@ -1,4 +1,4 @@
-"""Provides the testday wire protocol: versioned JSON frames between agent and hub, strictly decoded."""
+"""Provides the testday wire protocol: versioned JSON frames between agent and hub."""
 
 from __future__ import annotations
 
@@ -136,9 +136,7 @@ class AgentConfig(msgspec.Struct, omit_defaults=True):
 # --- agent → hub --------------------------------------------------------------------------------
 
 
-class _Frame(
-    msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True
-):
+class _Frame(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
     v: Literal[1] = 1
 
 

@@ -1,0 +1,94 @@
+"""Provides `testday serve`: run the hub until interrupted, and say how agents connect."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import psutil
+
+from testday.config.profiles import ProfileError
+from testday.config.site import SiteError
+from testday.hub.hub import Hub, HubSettings
+
+
+def run_serve(args: argparse.Namespace, data_dir: Path) -> int:
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    settings = HubSettings(
+        data_dir=data_dir,
+        host=args.host,
+        port=args.port,
+        interval_s=args.interval,
+        profiles_dir=args.profiles,
+        agent_token=args.agent_token or os.environ.get("TESTDAY_AGENT_TOKEN"),
+        console_token=args.console_token or os.environ.get("TESTDAY_CONSOLE_TOKEN"),
+    )
+    try:
+        hub = Hub(settings)
+    except (ProfileError, SiteError, ValueError) as exc:
+        print(f"testday serve: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_serve(hub))
+
+
+async def _serve(hub: Hub) -> int:
+    try:
+        await hub.start()
+    except OSError as exc:
+        print(
+            f"testday serve: cannot listen on {hub.settings.host}:{hub.settings.port}: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    _print_banner(hub)
+    try:
+        await stop.wait()
+    finally:
+        await hub.stop()
+    return 0
+
+
+def _print_banner(hub: Hub) -> None:
+    host = hub.settings.host
+    shown = _lan_address() if host in ("0.0.0.0", "::", "") else host
+    url = f"ws://{shown}:{hub.port}"
+    lines = [
+        f"testday hub listening on {url} (data: {hub.settings.data_dir})",
+        f"  devices known: {len(hub.fleet.devices)}; profiles: {', '.join(sorted(hub.profiles))}",
+        "  connect an agent:",
+        f"    TESTDAY_AGENT_TOKEN={hub.secrets.agent_token} testday-agent --hub {url} --room ROOM",
+        f"  fleet: testday devices --hub http://{shown}:{hub.port}",
+    ]
+    if hub.secrets.generated:
+        lines.append(
+            f"  new secrets were generated and kept in {hub.settings.data_dir}/secrets.toml"
+        )
+    print("\n".join(lines), flush=True)
+
+
+def _lan_address() -> str:
+    """The first IPv4 address of an interface that is up, other than loopback."""
+    stats = psutil.net_if_stats()
+    for name, addresses in psutil.net_if_addrs().items():
+        if name in stats and not stats[name].isup:
+            continue
+        for address in addresses:
+            if address.family == socket.AF_INET and not address.address.startswith("127."):
+                return address.address
+    return "127.0.0.1"

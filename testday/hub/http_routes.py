@@ -1,0 +1,111 @@
+"""Provides the hub's plain-HTTP routes and the authentication of websocket upgrades."""
+
+from __future__ import annotations
+
+import json
+import re
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+from testday_agent.protocol import AGENT_PATH, DEVICE_HEADER
+from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from testday.hub.agent_link import AgentPrincipal
+from testday.hub.secrets import key_matches
+
+if TYPE_CHECKING:
+    from testday.hub.hub import Hub
+
+DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+CONSOLE_PATH = "/console"
+
+
+def respond(
+    status: int,
+    body: str | bytes,
+    content_type: str = "text/plain; charset=utf-8",
+    extra: list[tuple[str, str]] | None = None,
+) -> Response:
+    data = body.encode() if isinstance(body, str) else body
+    headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(data)))])
+    for name, value in extra or []:
+        headers[name] = value
+    return Response(status, HTTPStatus(status).phrase, headers, data)
+
+
+def json_response(status: int, payload: object) -> Response:
+    return respond(status, json.dumps(payload, indent=1), "application/json")
+
+
+def bearer(request: Request) -> str | None:
+    value = request.headers.get("Authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class HttpRoutes:
+    """Answers /healthz, /metrics and /api/*, and vets agent upgrades before any frame."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        url = urlsplit(request.path)
+        path = url.path.rstrip("/") or "/"
+        if path == "/healthz":
+            return respond(200, "ok\n")
+        if path == "/metrics":
+            return respond(200, self.hub.render_metrics(), "text/plain; version=0.0.4")
+        if path.startswith("/api/"):
+            if not self._is_operator(request):
+                return self._unauthorized("operator secret required (Authorization: Bearer …)")
+            return self._api(path, parse_qs(url.query))
+        if path == AGENT_PATH:
+            return self._vet_agent(conn, request)
+        if path == CONSOLE_PATH:
+            if not self._is_operator(request):
+                return self._unauthorized("operator secret required")
+            return None
+        return respond(404, f"no such path: {path}\n")
+
+    def _api(self, path: str, query: dict[str, list[str]]) -> Response:
+        if path == "/api/devices":
+            room = query.get("room", [None])[0]
+            return json_response(200, self.hub.devices_json(room=room))
+        return json_response(404, {"error": f"no such endpoint: {path}"})
+
+    def _vet_agent(self, conn: ServerConnection, request: Request) -> Response | None:
+        metrics = self.hub.metrics
+        if not self.hub.handshakes.allow():
+            metrics.handshakes_rejected["rate_limited"] += 1
+            return respond(
+                503, "too many connections at once; retry shortly\n", extra=[("Retry-After", "2")]
+            )
+        device_id = request.headers.get(DEVICE_HEADER, "")
+        if not DEVICE_ID.match(device_id):
+            metrics.handshakes_rejected["bad_device_id"] += 1
+            return respond(400, f"missing or malformed {DEVICE_HEADER} header\n")
+        token = bearer(request)
+        if token is None:
+            metrics.handshakes_rejected["no_credential"] += 1
+            return self._unauthorized("agent credential required (Authorization: Bearer …)")
+        if self.hub.secrets.is_agent_token(token):
+            conn.principal = AgentPrincipal(device_id, enrolling=True)  # type: ignore[attr-defined]
+            return None
+        device = self.hub.fleet.devices.get(device_id)
+        if device is not None and key_matches(token, device.key_hash):
+            conn.principal = AgentPrincipal(device_id, enrolling=False)  # type: ignore[attr-defined]
+            return None
+        metrics.handshakes_rejected["bad_credential"] += 1
+        return self._unauthorized("credential not valid for this device")
+
+    def _is_operator(self, request: Request) -> bool:
+        token = bearer(request)
+        return token is not None and self.hub.secrets.is_console_token(token)
+
+    @staticmethod
+    def _unauthorized(message: str) -> Response:
+        return respond(401, message + "\n", extra=[("WWW-Authenticate", 'Bearer realm="testday"')])

@@ -1,0 +1,235 @@
+"""Provides hub fixtures: a loopback profile, a hub on port 0, hub and agent processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from testday.hub.hub import Hub, HubSettings
+
+AGENT_TOKEN = "test-enrollment-secret"
+CONSOLE_TOKEN = "test-operator-secret"
+PROFILE_ID = "loopback-test"
+
+
+def write_loopback_profile(folder: Path, platform_port: int) -> Path:
+    """A profile whose endpoint is a real listener on loopback and whose app this machine has."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{PROFILE_ID}.toml"
+    path.write_text(
+        f"""
+id = "{PROFILE_ID}"
+name = "Loopback test platform"
+vendor = "testday tests"
+typical_test_minutes = 60
+
+[battery]
+warn_percent = 40
+critical_percent = 20
+floor_percent = 10
+
+[network]
+hosts = ["localhost"]
+connect_timeout_s = 1.0
+slow_connect_ms = 500
+
+[[network.endpoints]]
+name = "platform"
+host = "127.0.0.1"
+port = {platform_port}
+
+[[apps]]
+name = "FakeKiosk"
+min_version = "1.13.2"
+
+[apps.detect.linux]
+version_command = [{json.dumps(sys.executable)}, "-c", "print('FakeKiosk 1.13.2')"]
+process_names = ["python", "python3"]
+"""
+    )
+    return folder
+
+
+def write_site(data_dir: Path) -> Path:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "site.toml").write_text(
+        f'[site]\nname = "Test School"\ndefault_profile = "{PROFILE_ID}"\n'
+    )
+    return data_dir
+
+
+@pytest.fixture
+def platform_port() -> Iterator[int]:
+    """A real TCP listener standing in for the testing platform; the kernel completes connects."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=128)
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.fixture
+def profiles_dir(tmp_path: Path, platform_port: int) -> Path:
+    return write_loopback_profile(tmp_path / "profiles", platform_port)
+
+
+@pytest.fixture
+def hub_settings(tmp_path: Path, profiles_dir: Path) -> HubSettings:
+    return HubSettings(
+        data_dir=write_site(tmp_path / "hub"),
+        host="127.0.0.1",
+        port=0,
+        interval_s=1.0,
+        profiles_dir=profiles_dir,
+        agent_token=AGENT_TOKEN,
+        console_token=CONSOLE_TOKEN,
+    )
+
+
+@pytest.fixture
+async def hub(hub_settings: HubSettings) -> AsyncIterator[Hub]:
+    async with Hub(hub_settings) as running:
+        yield running
+
+
+def api_devices(port: int, token: str = CONSOLE_TOKEN) -> list[dict[str, Any]]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/devices", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+class HubProcess:
+    """`testday serve` in a subprocess, on port 0 the first time, the same port on restart."""
+
+    def __init__(self, data_dir: Path, profiles: Path, port: int = 0) -> None:
+        self.data_dir = data_dir
+        self.profiles = profiles
+        self.port = port
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> HubProcess:
+        env = {
+            **os.environ,
+            "TESTDAY_AGENT_TOKEN": AGENT_TOKEN,
+            "TESTDAY_CONSOLE_TOKEN": CONSOLE_TOKEN,
+        }
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "testday.cli.main",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data",
+                str(self.data_dir),
+                "--profiles",
+                str(self.profiles),
+                "--interval",
+                "1",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        match = re.search(r":(\d+) \(data", line)
+        if match is None:
+            self.proc.kill()
+            raise AssertionError(f"hub did not start: {line!r} {self.proc.stderr.read()!r}")
+        self.port = int(match.group(1))
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class AgentProcess:
+    """The real `testday-agent` in a subprocess."""
+
+    def __init__(self, hub_url: str, state_dir: Path, room: str, interval: float = 1.0) -> None:
+        env = {**os.environ, "TESTDAY_AGENT_TOKEN": AGENT_TOKEN}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "testday_agent",
+                "--hub",
+                hub_url,
+                "--state-dir",
+                str(state_dir),
+                "--room",
+                room,
+                "--interval",
+                str(interval),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.state_dir = state_dir
+
+    def device_id(self, timeout: float = 10) -> str:
+        path = self.state_dir / "device_id"
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            assert time.monotonic() < deadline, "agent wrote no device id"
+            time.sleep(0.05)
+        return path.read_text().strip()
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def wait_for(predicate: Any, timeout: float, interval: float = 0.05) -> float:
+    """Poll until predicate() is truthy; returns seconds taken, fails after timeout."""
+    start = time.monotonic()
+    while True:
+        try:
+            if predicate():
+                return time.monotonic() - start
+        except OSError:
+            pass
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
