@@ -57,7 +57,10 @@ class Device:
         default_factory=lambda: deque(maxlen=BATTERY_SAMPLES_KEPT)
     )
     verdict: Verdict | None = None
+    # The verdict while it last reported: what a restart or an outage must not erase.
+    last_online_verdict: Verdict | None = None
     profile_id: str | None = None
+    reported_since_connect: bool = False
 
     @property
     def duplicate_peers(self) -> tuple[str, ...]:
@@ -81,6 +84,8 @@ class FleetState:
     def restore(self, devices: Iterable[Device], now: float) -> None:
         """Load devices from storage after a restart: all offline until they reconnect."""
         for device in devices:
+            if device.verdict is not None and device.verdict.status != "offline":
+                device.last_online_verdict = device.verdict
             device.presence = "offline"
             device.connections.clear()
             self.devices[device.device_id] = device
@@ -101,6 +106,7 @@ class FleetState:
         if hello.room:
             device.room = hello.room
         device.connections[conn_id] = peer
+        device.reported_since_connect = False
         device.last_seen = now
         events = [self._event(device, now, "device.connected", peer=peer, host=hello.hostname)]
         if len(device.connections) > 1:
@@ -127,6 +133,7 @@ class FleetState:
         if report.facts.system is not None:
             device.hostname = report.facts.system.hostname
         device.presence = "online"
+        device.reported_since_connect = True
         return self._judge(device, now)
 
     def disconnect(self, device_id: str, conn_id: str, now: float, why: str) -> list[FleetEvent]:
@@ -184,6 +191,8 @@ class FleetState:
         verdict = evaluate(profile, observed, now)
         before = device.verdict
         device.verdict = verdict
+        if device.presence != "offline" and device.reported_since_connect:
+            device.last_online_verdict = verdict
         if (
             before is not None
             and before.status == verdict.status

@@ -19,7 +19,9 @@ _encoder = msgspec.json.Encoder()
 
 
 def to_row(device: Device) -> DeviceRow:
-    verdict = device.verdict
+    # Presence is live state (every device starts offline after a restart); what is worth keeping
+    # is the verdict the device had while it reported.
+    verdict = device.last_online_verdict
     return DeviceRow(
         device_id=device.device_id,
         key_hash=device.key_hash,
@@ -81,6 +83,12 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
+def _verdict_json(verdict: Verdict | None) -> dict[str, Any] | None:
+    if verdict is None:
+        return None
+    return {"status": verdict.status, "reasons": [asdict(r) for r in verdict.reasons]}
+
+
 def device_json(device: Device, profile_id: str | None) -> dict[str, Any]:
     verdict = device.verdict
     return {
@@ -96,6 +104,7 @@ def device_json(device: Device, profile_id: str | None) -> dict[str, Any]:
         "duplicate_peers": list(device.duplicate_peers),
         "verdict": verdict.status if verdict else "offline",
         "reasons": [asdict(r) for r in verdict.reasons] if verdict else [],
+        "last_online_verdict": _verdict_json(device.last_online_verdict),
         "facts": msgspec.to_builtins(device.facts) if device.facts is not None else None,
         "clock_skew_s": device.clock_skew_s,
         "last_seq": device.last_seq,
