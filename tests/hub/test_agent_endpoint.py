@@ -26,7 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from testday.hub.hub import Hub
-from tests.hub.conftest import AGENT_TOKEN, CONSOLE_TOKEN, api_devices
+from tests.conftest import AGENT_TOKEN, CONSOLE_TOKEN, api_devices
 
 
 def fetch(url: str) -> bytes:

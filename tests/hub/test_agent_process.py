@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.hub.conftest import (
+from tests.conftest import (
     CONSOLE_TOKEN,
     AgentProcess,
     HubProcess,

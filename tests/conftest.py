@@ -1,4 +1,4 @@
-"""Provides hub fixtures: a loopback profile, a hub on port 0, hub and agent processes."""
+"""Provides shared fixtures: a loopback profile, a hub on port 0, hub and agent processes."""
 
 from __future__ import annotations
 
