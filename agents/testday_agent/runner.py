@@ -81,7 +81,8 @@ class AgentRunner:
         self.clock = clock
         self.config = self._load_config()
         self._link: ClientConnection | None = None
-        self._collect_now = asyncio.Event()
+        self._wake = asyncio.Event()  # a collection was asked for, or the interval changed
+        self._collect_requested = False
         self._acked = asyncio.Event()
         self.connected = asyncio.Event()
         self.reports_made = 0
@@ -114,12 +115,24 @@ class AgentRunner:
     # --- collection -------------------------------------------------------------------------
 
     async def _collect_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self.report_once()
-            splayed = self.interval_s * random.uniform(0.9, 1.1)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._collect_now.wait(), splayed)
-            self._collect_now.clear()
+            splay = random.uniform(0.9, 1.1)
+            since = loop.time()
+            # Re-plan on every wake: the hub's welcome may change the interval mid-wait.
+            while not self._collect_requested:
+                remaining = since + self.interval_s * splay - loop.time()
+                if remaining <= 0:
+                    break
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), remaining)
+            self._collect_requested = False
+
+    def request_collection(self) -> None:
+        self._collect_requested = True
+        self._wake.set()
 
     async def report_once(self) -> Report:
         facts = await self.source.collect(self.config.checks)
@@ -154,7 +167,7 @@ class AgentRunner:
                 log.debug("quick check failed: %s", exc)
                 continue
             if last is not None and state != last:
-                self._collect_now.set()
+                self.request_collection()
             last = state
 
     # --- connection -------------------------------------------------------------------------
@@ -233,6 +246,7 @@ class AgentRunner:
         if welcome.device_key:
             save_device_key(self.options.state_dir, welcome.device_key)
         self.config = welcome.config
+        self._wake.set()
         with contextlib.suppress(OSError):
             (self.options.state_dir / CONFIG_FILE).write_bytes(msgspec.json.encode(welcome.config))
 
@@ -249,7 +263,7 @@ class AgentRunner:
                 log.error("cannot remove acked reports from the spool: %s", exc)
             self._acked.set()
         elif isinstance(message, Command):
-            self._collect_now.set()
+            self.request_collection()
             if self._link is not None:
                 result = Result(command_id=message.command_id, ok=True, output="collecting")
                 task = asyncio.ensure_future(self._link.send(encode(result).decode()))

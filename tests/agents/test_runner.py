@@ -129,3 +129,29 @@ async def test_a_readiness_change_is_reported_at_once(tmp_path: Path) -> None:
         stop.set()
         await asyncio.wait_for(task, 10)
         spool.close()
+
+
+async def test_agent_follows_the_interval_the_hub_sends(tmp_path: Path, hub: Hub) -> None:
+    """With no interval of its own, the agent reports at the hub's (1 s here), not its default."""
+    state_dir = tmp_path / "agent"
+    state_dir.mkdir()
+    spool = Spool(state_dir / "spool.sqlite3")
+    options = AgentOptions(
+        hub_url=f"ws://127.0.0.1:{hub.port}",
+        token=AGENT_TOKEN,
+        state_dir=state_dir,
+        interval_s=None,
+    )
+    runner = AgentRunner(options, load_identity(state_dir), ToggleSource(), spool)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await asyncio.wait_for(runner.connected.wait(), 10)
+        received = hub.metrics.reports_received
+        await asyncio.sleep(4.5)
+        assert hub.metrics.reports_received - received >= 3
+        assert runner.interval_s == hub.interval_s == 1.0
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        spool.close()
