@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import msgspec
@@ -102,6 +103,9 @@ async def run_service(options: AgentOptions) -> int:
     runner = AgentRunner(options, identity, source, spool)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # asyncio's default pool grows to cores + 4 threads; three cover the collectors, and every
+    # idle thread costs memory on a device whose agent RSS is budgeted.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=3, thread_name_prefix="collect"))
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
             loop.add_signal_handler(sig, stop.set)

@@ -207,6 +207,7 @@ class AgentRunner:
             max_size=MAX_FRAME_BYTES,
             open_timeout=10,
             ping_interval=20,
+            compression=None,  # reports are small; deflate buffers would cost more RAM than bytes
             ping_timeout=20,
             user_agent_header=f"testday-agent/{__version__}",
         ) as link:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-import plistlib
 import re
 import shlex
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -100,6 +98,8 @@ def _existing_path(patterns: list[str]) -> str | None:
 
 
 def _bundle_version(bundle: str) -> str | None:
+    import plistlib  # here, not at the top: only macOS needs it and the agent's RSS is budgeted
+
     plist = Path(bundle) / "Contents" / "Info.plist"
     try:
         with plist.open("rb") as f:
@@ -135,6 +135,8 @@ def run_bounded(argv: list[str], timeout_s: float) -> str | None:
     subprocess.run waiting for end-of-file long after the timeout.
     """
     try:
+        import tempfile  # lazily: spawning a version command is rare (results are cached)
+
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             proc = subprocess.Popen(
                 argv,

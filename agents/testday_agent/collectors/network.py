@@ -23,7 +23,7 @@ _RUN_TIMEOUT_S = 2.0
 _RTF_UP = 0x1
 # A hung resolver keeps its thread until the system gives up; a pool of its own keeps such
 # threads from starving the collectors that share asyncio's default executor.
-_dns_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="testday-dns")
+_dns_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="testday-dns")
 _mac_ports: tuple[float, dict[str, str]] = (0.0, {})
 
 
