@@ -47,8 +47,8 @@ from testday_agent.collect import SystemCollector
 from testday_agent.protocol import Checks
 
 from testday.config.profiles import load_profile
+from testday.demo.loopback_platform import write_loopback_profile, write_site
 
-PROFILE_ID = "loopback-bench"
 RSS_TARGET_MIB = 30.0
 CPU_TARGET_PERCENT = 0.5
 COLLECT_TARGET_MS = 50.0
@@ -56,52 +56,6 @@ STARTUP_S = 20.0  # excluded from the CPU mean
 IN_PROCESS_RUNS = 20
 SPLAY = 0.1  # the agent waits interval × uniform(0.9, 1.1) between collections
 MIB = 1024 * 1024
-
-
-def write_loopback_profile(folder: Path, platform_port: int) -> Path:
-    """A profile whose endpoint is a real listener on loopback and whose app this machine has."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{PROFILE_ID}.toml"
-    path.write_text(
-        f"""
-id = "{PROFILE_ID}"
-name = "Loopback benchmark platform"
-vendor = "testday benchmarks"
-typical_test_minutes = 60
-
-[battery]
-warn_percent = 40
-critical_percent = 20
-floor_percent = 10
-
-[network]
-hosts = ["localhost"]
-connect_timeout_s = 1.0
-slow_connect_ms = 500
-
-[[network.endpoints]]
-name = "platform"
-host = "127.0.0.1"
-port = {platform_port}
-
-[[apps]]
-name = "FakeKiosk"
-min_version = "1.13.2"
-
-[apps.detect.linux]
-version_command = [{json.dumps(sys.executable)}, "-c", "print('FakeKiosk 1.13.2')"]
-process_names = ["python", "python3"]
-"""
-    )
-    return path
-
-
-def write_site(data_dir: Path) -> Path:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / "site.toml").write_text(
-        f'[site]\nname = "Benchmark School"\ndefault_profile = "{PROFILE_ID}"\n'
-    )
-    return data_dir
 
 
 # --- in-process collection timing ---------------------------------------------------------------

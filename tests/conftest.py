@@ -17,57 +17,11 @@ from typing import Any
 
 import pytest
 
+from testday.demo.loopback_platform import write_loopback_profile, write_site
 from testday.hub.hub import Hub, HubSettings
 
 AGENT_TOKEN = "test-enrollment-secret"
 CONSOLE_TOKEN = "test-operator-secret"
-PROFILE_ID = "loopback-test"
-
-
-def write_loopback_profile(folder: Path, platform_port: int) -> Path:
-    """A profile whose endpoint is a real listener on loopback and whose app this machine has."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{PROFILE_ID}.toml"
-    path.write_text(
-        f"""
-id = "{PROFILE_ID}"
-name = "Loopback test platform"
-vendor = "testday tests"
-typical_test_minutes = 60
-
-[battery]
-warn_percent = 40
-critical_percent = 20
-floor_percent = 10
-
-[network]
-hosts = ["localhost"]
-connect_timeout_s = 1.0
-slow_connect_ms = 500
-
-[[network.endpoints]]
-name = "platform"
-host = "127.0.0.1"
-port = {platform_port}
-
-[[apps]]
-name = "FakeKiosk"
-min_version = "1.13.2"
-
-[apps.detect.linux]
-version_command = [{json.dumps(sys.executable)}, "-c", "print('FakeKiosk 1.13.2')"]
-process_names = ["python", "python3"]
-"""
-    )
-    return folder
-
-
-def write_site(data_dir: Path) -> Path:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / "site.toml").write_text(
-        f'[site]\nname = "Test School"\ndefault_profile = "{PROFILE_ID}"\n'
-    )
-    return data_dir
 
 
 @pytest.fixture
@@ -80,7 +34,7 @@ def platform_port() -> Iterator[int]:
 
 @pytest.fixture
 def profiles_dir(tmp_path: Path, platform_port: int) -> Path:
-    return write_loopback_profile(tmp_path / "profiles", platform_port)
+    return write_loopback_profile(tmp_path / "profiles", platform_port).parent
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
+from testday.demo.loopback_platform import write_site
 from tests.conftest import (
     CONSOLE_TOKEN,
     AgentProcess,
     HubProcess,
     wait_for,
-    write_site,
 )
 
 pytestmark = pytest.mark.slow

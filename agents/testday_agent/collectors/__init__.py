@@ -1,0 +1,1 @@
+"""Provides the agent's collectors: battery, kiosk apps, network, system, its own footprint."""
