@@ -98,7 +98,7 @@ async def collect_once(state_dir: Path, as_json: bool) -> int:
 async def run_service(options: AgentOptions) -> int:
     options.state_dir.mkdir(parents=True, exist_ok=True)
     identity = load_identity(options.state_dir)
-    spool = Spool(options.state_dir / "spool.sqlite3")
+    spool = Spool(options.state_dir / "spool.log")
     source = SystemCollector(spool_stats=lambda: (spool.depth(), spool.dropped()))
     runner = AgentRunner(options, identity, source, spool)
     stop = asyncio.Event()

@@ -1,20 +1,19 @@
 """Provides the agent's on-disk report spool: every report is kept until the hub acks it.
 
-Why sqlite3 and not an append-only file: the spool needs deletes in any order (acks),
-bounds, ordered reads and crash safety, and sqlite gives all four without a hand-made
-log, compactor or recovery pass. WAL mode with ``synchronous=NORMAL`` makes each append
-one small transaction written sequentially to the WAL without an fsync: cheap, and it
-survives the agent being killed (the bytes are in the OS page cache). A power cut may
-lose the last few appends; that is the price of not fsyncing every 15 s all day.
+Plain files, not sqlite3: ``import sqlite3`` alone costs ~1.7 MiB of the 30 MiB RSS budget.
+``path`` (any name) is an append-only log, a record a line: ``<crc32 of the rest, 8 hex> <kind>
+<fields>``, kind ``A seq sent_at <report JSON>``, ``K seqs`` (acked), ``D seqs`` (dropped by
+the bounds) or ``M dropped untold reserved``. JSON has no raw newline, so damage costs only
+its own lines. Uncompressed (~1.5 KB a report): zlib would halve that for ~11 us an append
+and binary framing. Memory holds an index, four arrays (seq, sent_at, offset, length: 28 bytes
+a report); report bodies are read back from the file.
 
-Seqs get more care, since a reused seq could make the hub discard a new report as a
-duplicate. They are reserved in blocks; each reservation is fsynced (``synchronous=FULL``)
-and mirrored to a sidecar file (``<path>.seq``) before any seq from it is handed out, and
-a restart skips the rest of the block. The sidecar keeps the floor when a corrupt
-database is moved aside; a brand-new spool starts at the wall clock in milliseconds.
-
-Thread-safety: none of its own. Use a Spool from one thread only (the agent's asyncio
-loop thread); sqlite3 enforces this with ProgrammingError.
+Each change is one unbuffered ``write``, in the page cache once it returns: it survives a
+kill; a power cut may lose the last few (no fsync every 15 s all day). Replay skips torn or
+damaged lines; a file with no valid line is moved to ``<path>.corrupt-<ts>``. Compaction
+writes ``<path>.compact`` and ``os.replace``s the log with it. Seqs are reserved in blocks,
+fsynced in the log and in ``<path>.seq`` before use (the hub would drop a reused seq as a
+duplicate). Thread-safety: none; use a Spool from one thread (the agent's asyncio loop).
 """
 
 from __future__ import annotations
@@ -22,161 +21,168 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sqlite3
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
-from typing import TypeVar
 
 import msgspec
 
 from testday_agent.protocol import Report, encode
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 SEQ_BLOCK = 100  # seqs per fsynced reservation: one fsync every ~25 min at 15 s
-_VACUUM_FREE_PAGES = 256  # give space back once this many pages (1 MiB) are free
-_CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS reports"
-    " (seq INTEGER PRIMARY KEY, sent_at REAL NOT NULL, body BLOB NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS reports_sent_at ON reports (sent_at)",
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-)
+_COMPACT_MIN_BYTES = 1 << 20  # below this much dead data a rewrite is not worth it
+_MAX_LINE = 1 << 20  # far above any record; a long run of damage is read in pieces
+_SEQS_PER_LINE = 4096  # keeps K/D lines short even after a day-long outage
 
 
 class SpoolError(Exception):
     """The spool could not be read or written (disk full, I/O error, permissions)."""
 
 
-class _CorruptFile(sqlite3.DatabaseError):
-    """Damage found by our own check rather than reported by sqlite."""
+def _line(body: bytes) -> bytes:
+    return b"%08x %s\n" % (zlib.crc32(body), body)
 
 
-def _is_corruption(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None) or 0
-    return isinstance(exc, _CorruptFile) or (code & 0xFF) in _CORRUPT_CODES
+def _seq_lines(kind: bytes, seqs: list[int]) -> list[bytes]:
+    chunks = (seqs[i : i + _SEQS_PER_LINE] for i in range(0, len(seqs), _SEQS_PER_LINE))
+    return [_line(kind + b" " + b",".join(b"%d" % s for s in chunk)) for chunk in chunks]
 
 
 class Spool:
     """Durable, bounded queue of reports awaiting the hub's ack; oldest dropped first."""
 
     def __init__(self, path: Path, max_age_s: float = 24 * 3600, max_reports: int = 20_000) -> None:
-        self.path = Path(path)
-        self.max_age_s = max_age_s
-        self.max_reports = max_reports
+        self.path, self.max_age_s, self.max_reports = Path(path), max_age_s, max_reports
         self.recovered_from_corruption = False
         self._decoder = msgspec.json.Decoder(Report)
-        self._db: sqlite3.Connection | None = None
-        self._floor_path = Path(f"{self.path}.seq")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._floor_path, self._tmp_path = Path(f"{self.path}.seq"), Path(f"{self.path}.compact")
+        self._reset()
         try:
-            self._open()
-        except sqlite3.Error as exc:
-            if not _is_corruption(exc):
-                self.close()
-                raise SpoolError(f"cannot open spool {self.path}: {exc}") from exc
-            self._recover(exc)
-
-    def _open(self) -> None:
-        db = self._db = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
-        # quick_check reads every page once: a few ms for a day's spool, and it turns a
-        # damaged file into a clean restart now instead of an error mid-day.
-        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise _CorruptFile("quick_check failed")
-        fresh = not db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
-        if fresh:
-            # Must precede the first table: lets acks hand pages back to the filesystem.
-            db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        # Checkpoint (the only fsync under NORMAL) every ~1 MiB of WAL, and trim the WAL
-        # back to that size after, so the spool's footprint stays near its contents.
-        db.execute("PRAGMA wal_autocheckpoint = 256")
-        db.execute("PRAGMA journal_size_limit = 1048576")
-        with self._tx(full=True):
-            for statement in _SCHEMA:  # not executescript: it would commit on its own
-                db.execute(statement)
-            seed = int(time.time() * 1000)
-            for key, value in (("seq_reserved", seed), ("dropped", 0), ("untold", 0)):
-                db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, value))
-        top = db.execute("SELECT MAX(seq) FROM reports").fetchone()[0] or 0
-        # Skip whatever was left of the last block: some of it may have been sent.
-        self._reserved = max(self._meta("seq_reserved"), top, self._read_floor())
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._tmp_path.unlink(missing_ok=True)  # a compaction cut short; the log is whole
+            if self.path.exists() and not self._replay():
+                aside = Path(f"{self.path}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+                log.error("spool %s holds no valid record; moved to %s", self.path, aside)
+                self.path.replace(aside)
+                self._reset()  # the seq floor file stays: seqs never go back
+                self.recovered_from_corruption = True
+            self._f = open(self.path, "a+b", buffering=0)  # noqa: SIM115 -- held until close()
+        except OSError as exc:
+            raise SpoolError(f"cannot open spool {self.path}: {exc}") from exc
+        try:
+            floor = int(self._floor_path.read_text().strip() or 0)
+        except (OSError, ValueError):  # missing or torn: the log and the clock remain
+            floor = 0
+        # Skip the rest of the last block (some may have been sent); a new spool: the clock.
+        seed = 0 if self._reserved else int(time.time() * 1000)
+        self._reserved = max(self._reserved, self._seq[-1] if self._seq else 0, floor, seed)
         self._next = self._reserved + 1
-        self._depth = db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+        self._maybe_compact()
 
-    def _recover(self, exc: sqlite3.Error) -> None:
-        """Move a damaged file (and its WAL) aside and start again with an empty spool."""
-        log.error("spool %s is corrupt (%s); moving it aside", self.path, exc)
-        issued = getattr(self, "_next", 0)
-        self.close()
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        for suffix in ("", "-wal", "-shm"):
-            part = Path(f"{self.path}{suffix}")
-            if part.exists():
-                part.replace(Path(f"{self.path}.corrupt-{stamp}{suffix}"))
-        self.recovered_from_corruption = True
-        try:
-            self._open()
-        except sqlite3.Error as again:
-            self.close()
-            raise SpoolError(f"cannot recreate spool {self.path}: {again}") from again
-        self._next = max(self._next, issued)  # reserved afresh by the next next_seq()
+    def _reset(self) -> None:
+        self._seq, self._sent = array("q"), array("d")  # sorted by seq; tombstones too
+        self._off, self._len = array("q"), array("i")  # of its line; offset -1 once gone
+        self._depth = self._live_bytes = self._size = self._compact_at = 0
+        self._dropped = self._untold = self._reserved = 0
+        self._torn = False  # the file may end mid-line: the next write must start a new one
+        self.skipped_lines = 0  # torn or damaged lines in the log, met when it was replayed
+
+    def _replay(self) -> bool:
+        """Rebuild the index from the log; False if it holds no valid line, only damage."""
+        valid = 0
+        with open(self.path, "rb") as f:
+            while line := f.readline(_MAX_LINE):
+                try:
+                    if line[-1:] != b"\n" or int(line[:8], 16) != zlib.crc32(line[9:-1]):
+                        raise ValueError("torn or damaged")
+                    self._apply(line, self._size)
+                    valid += 1
+                except (ValueError, IndexError):
+                    self.skipped_lines += 1
+                self._torn, self._size = line[-1:] != b"\n", self._size + len(line)
+        if self.skipped_lines:
+            log.warning("spool %s: skipped %d damaged lines", self.path, self.skipped_lines)
+        return valid > 0 or not self.skipped_lines
+
+    def _apply(self, line: bytes, offset: int) -> None:
+        """Apply one record to the index: the one path for replay and for live changes."""
+        kind, _, rest = line[9:-1].partition(b" ")
+        if kind == b"A":
+            seq, sent_at, _ = rest.split(b" ", 2)
+            self._insert(int(seq), float(sent_at), offset, len(line))
+        elif kind in (b"K", b"D"):
+            seqs = [int(s) for s in rest.split(b",")]
+            for seq in seqs:
+                self._remove(seq)
+            self._dropped += len(seqs) if kind == b"D" else 0
+            self._untold += len(seqs) if kind == b"D" else 0
+        elif kind == b"M":
+            self._dropped, self._untold, reserved = (int(v) for v in rest.split(b" "))
+            self._reserved = max(self._reserved, reserved)
+        else:  # from a newer agent, or damage that kept its CRC: not ours either way
+            raise ValueError(f"unknown record kind {kind!r}")
+
+    def _insert(self, seq: int, sent_at: float, offset: int, size: int) -> None:
+        if self._find(seq) >= 0:
+            return  # already held: the first copy wins, as INSERT OR IGNORE did
+        # After any tombstone of the same seq (a re-append); usually at the end, an append.
+        i = bisect_right(self._seq, seq)
+        columns = (self._seq, self._sent, self._off, self._len)
+        for column, value in zip(columns, (seq, sent_at, offset, size), strict=True):
+            column.insert(i, value)
+        self._depth += 1
+        self._live_bytes += size
+
+    def _find(self, seq: int) -> int:
+        i = bisect_right(self._seq, seq) - 1  # the last entry with this seq is the one in force
+        return i if i >= 0 and self._seq[i] == seq and self._off[i] >= 0 else -1
+
+    def _remove(self, seq: int) -> None:
+        if (i := self._find(seq)) < 0:
+            return
+        self._sent[i], self._off[i] = float("inf"), -1  # a tombstone: never expires, min() skips it
+        self._depth -= 1
+        self._live_bytes -= self._len[i]
 
     def close(self) -> None:
-        if self._db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.close()
-            self._db = None
+        with contextlib.suppress(OSError):  # later use raises SpoolError (a closed file)
+            self._f.close()
 
-    @contextlib.contextmanager
-    def _tx(self, full: bool = False) -> Iterator[sqlite3.Connection]:
-        db = self._conn()
-        if full:
-            db.execute("PRAGMA synchronous = FULL")
-        db.execute("BEGIN IMMEDIATE")
+    def _log(self, lines: list[bytes], sync: bool = False) -> None:
+        """Append records in one write, then apply them, so memory always equals a replay."""
+        f, data = self._f, b"".join(lines)
         try:
-            yield db
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            raise
-        else:
-            db.execute("COMMIT")
-        finally:
-            if full:
-                db.execute("PRAGMA synchronous = NORMAL")
+            if self._torn:  # end the fragment a crash or failed write left, so it is skipped
+                self._size = os.fstat(f.fileno()).st_size
+                data = b"\n" + data
+            if f.write(data) != len(data):
+                raise OSError("short write (disk full?)")
+            if sync:
+                os.fsync(f.fileno())
+        except (OSError, ValueError) as exc:  # nothing applied: to the caller, nothing stored
+            self._torn = True
+            raise SpoolError(f"cannot write spool {self.path}: {exc}") from exc
+        offset = self._size + self._torn
+        self._size, self._torn = self._size + len(data), False
+        for line in lines:
+            self._apply(line, offset)
+            offset += len(line)
 
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise SpoolError("spool is closed")
-        return self._db
-
-    def _meta(self, key: str) -> int:
-        return self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
-
-    def _guard(self, what: str, fn: Callable[..., T], *args: object) -> T:
-        """Run one operation; a corrupt file is replaced and the operation retried once."""
+    def _read(self, i: int) -> bytes:
         try:
-            return fn(*args)
-        except sqlite3.Error as exc:
-            if not _is_corruption(exc):
-                raise SpoolError(f"spool {what} failed: {exc}") from exc
-            self._recover(exc)
-            try:
-                return fn(*args)
-            except sqlite3.Error as again:
-                raise SpoolError(f"spool {what} failed: {again}") from again
+            self._f.seek(self._off[i])
+            return self._f.read(self._len[i])
+        except (OSError, ValueError) as exc:
+            raise SpoolError(f"cannot read spool {self.path}: {exc}") from exc
 
     def next_seq(self) -> int:
         """A new report seq, strictly above every seq this spool has handed out before."""
-        return self._guard("next_seq", self._next_seq)
-
-    def _next_seq(self) -> int:
         self._reserve(self._next)
         self._next += 1
         return self._next - 1
@@ -185,114 +191,110 @@ class Spool:
         if seq <= self._reserved:
             return
         top = seq + SEQ_BLOCK - 1
-        with self._tx(full=True) as db:
-            db.execute("UPDATE meta SET value = ? WHERE key = 'seq_reserved'", (top,))
-        self._write_floor(top)
-        self._reserved = top
-
-    def _read_floor(self) -> int:
-        try:
-            return int(self._floor_path.read_text().strip() or 0)
-        except (OSError, ValueError):  # missing or torn: the database and the clock remain
-            return 0
-
-    def _write_floor(self, top: int) -> None:
-        try:
+        self._log([_line(b"M %d %d %d" % (self._dropped, self._untold, top))], sync=True)
+        try:  # fixed width, overwritten in place (no O_TRUNC): never a half-shortened number
             fd = os.open(self._floor_path, os.O_WRONLY | os.O_CREAT, 0o600)
-            try:  # fixed width: one overwrite in place, never a half-shortened number
-                os.write(fd, f"{top:020d}\n".encode())
+            with os.fdopen(fd, "wb", buffering=0) as floor:
+                floor.write(b"%020d\n" % top)
                 os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:  # the database copy is already durable
+        except OSError as exc:  # the log's copy is already durable
             log.warning("cannot write seq floor %s: %s", self._floor_path, exc)
 
     def append(self, report: Report) -> None:
-        """Store one report (one small transaction), then drop the oldest beyond the bounds."""
-        self._guard("append", self._append, report)
-
-    def _append(self, report: Report) -> None:
-        if report.seq >= self._next:  # a seq made elsewhere must never be handed out again
-            self._reserve(report.seq)
-            self._next = report.seq + 1
-        # zlib halves a ~1.5 KB report for ~13 us: less to write on every append, all day.
-        body = zlib.compress(encode(report), 1)
-        with self._tx() as db:
-            added = db.execute(
-                "INSERT OR IGNORE INTO reports VALUES (?, ?, ?)", (report.seq, report.sent_at, body)
-            ).rowcount
-            # The sent_at index makes this a no-op lookup when nothing has expired.
-            cutoff = time.time() - self.max_age_s
-            dropped = db.execute("DELETE FROM reports WHERE sent_at < ?", (cutoff,)).rowcount
-            excess = max(0, self._depth + added - dropped - self.max_reports)
-            if excess:
-                db.execute(
-                    "DELETE FROM reports WHERE seq IN "
-                    "(SELECT seq FROM reports ORDER BY seq LIMIT ?)",
-                    (excess,),
-                )
-                dropped += excess
-            if dropped:
-                db.execute(
-                    "UPDATE meta SET value = value + ? WHERE key IN ('dropped', 'untold')",
-                    (dropped,),
-                )
-        self._depth += added - dropped
+        """Store one report (one write), then drop the oldest beyond the bounds."""
+        seq = report.seq
+        if seq >= self._next:  # a seq made elsewhere must never be handed out again
+            self._reserve(seq)
+            self._next = seq + 1
+        new = self._find(seq) < 0
+        # What the bounds drop once this one is in: the expired, then the oldest by seq.
+        cutoff = time.time() - self.max_age_s
+        gone = []
+        if self._depth and min(self._sent) < cutoff:  # a C-speed test; the scan is rare
+            gone = [s for s, t in zip(self._seq, self._sent, strict=True) if t < cutoff]
+        if new and report.sent_at < cutoff:
+            gone.append(seq)
+        if (excess := self._depth + new - len(gone) - self.max_reports) > 0:
+            skip = set(gone)
+            held = (s for s, o in zip(self._seq, self._off, strict=True) if o >= 0)
+            oldest = list(islice((s for s in held if s not in skip), excess))
+            gone += sorted([*oldest, seq] if new and seq not in skip else oldest)[:excess]
+        lines = [_line(f"A {seq} {report.sent_at!r} ".encode() + encode(report))] if new else []
+        if lines or gone:
+            self._log(lines + _seq_lines(b"D", gone))
+            self._maybe_compact()
 
     def pending(
         self, below_seq: int | None = None, limit: int = 100, after_seq: int | None = None
     ) -> list[Report]:
         """Unacked reports with after_seq < seq < below_seq, oldest first, at most ``limit``."""
-        return self._guard("pending", self._pending, below_seq, limit, after_seq)
-
-    def _pending(self, below_seq: int | None, limit: int, after_seq: int | None) -> list[Report]:
-        below = below_seq if below_seq is not None else 2**63 - 1
-        after = after_seq if after_seq is not None else -(2**63)
-        rows = self._conn().execute(
-            "SELECT body FROM reports WHERE seq < ? AND seq > ? ORDER BY seq LIMIT ?",
-            (below, after, limit),
-        )
-        reports = []
-        for (body,) in rows:
-            try:
-                reports.append(self._decoder.decode(zlib.decompress(body)))
-            except (zlib.error, msgspec.DecodeError):
-                # Written by another agent version; it can never be sent, so it waits for expiry.
-                log.warning("spool holds an undecodable report; skipping it")
+        i = 0 if after_seq is None else bisect_right(self._seq, after_seq)
+        end = len(self._seq) if below_seq is None else bisect_left(self._seq, below_seq)
+        reports: list[Report] = []
+        while i < end and len(reports) < limit:
+            if self._off[i] >= 0:
+                line = self._read(i)
+                try:
+                    if int(line[:8], 16) != zlib.crc32(line[9:-1]):
+                        raise ValueError("checksum mismatch")
+                    reports.append(self._decoder.decode(line[9:-1].split(b" ", 3)[3]))
+                except (ValueError, IndexError, msgspec.DecodeError) as exc:
+                    # Damaged since replay, or from another version: it waits for expiry.
+                    log.warning("spool report %d unreadable (%s); skipped", self._seq[i], exc)
+            i += 1
         return reports
 
     def ack(self, seqs: Iterable[int]) -> int:
         """Delete reports the hub has stored; unknown seqs are ignored. Returns how many went."""
-        return self._guard("ack", self._ack, list(seqs))
-
-    def _ack(self, seqs: list[int]) -> int:
-        if not seqs:
-            return 0
-        with self._tx() as db:
-            removed = db.executemany(
-                "DELETE FROM reports WHERE seq = ?", [(s,) for s in seqs]
-            ).rowcount
-        self._depth -= removed
-        db = self._conn()
-        if db.execute("PRAGMA freelist_count").fetchone()[0] >= _VACUUM_FREE_PAGES:
-            # executescript steps the pragma to the end; execute() would free just one page.
-            db.executescript("PRAGMA incremental_vacuum;")
-        return removed
+        gone = [s for s in dict.fromkeys(seqs) if self._find(s) >= 0]
+        if gone:
+            self._log(_seq_lines(b"K", gone))
+            self._maybe_compact()
+        return len(gone)
 
     def depth(self) -> int:
         return self._depth
 
     def dropped(self) -> int:
         """Reports lost to the bounds since this spool file was created."""
-        return self._guard("dropped", self._meta, "dropped")
+        return self._dropped
 
     def take_dropped_since_replay(self) -> int:
         """Drops not yet told to the hub; the count is reset (durably) as it is read."""
-        return self._guard("take_dropped", self._take_dropped)
-
-    def _take_dropped(self) -> int:
-        with self._tx() as db:
-            untold = self._meta("untold")
-            if untold:
-                db.execute("UPDATE meta SET value = 0 WHERE key = 'untold'")
+        if untold := self._untold:
+            self._log([_line(b"M %d %d %d" % (self._dropped, 0, self._reserved))])
         return untold
+
+    def _maybe_compact(self) -> None:
+        # Dead data must outweigh both 1 MiB and the live data; _compact_at backs off failures.
+        live = self._live_bytes
+        if self._size > max(live + _COMPACT_MIN_BYTES, 2 * live, self._compact_at):
+            try:
+                self._compact()
+            except (OSError, SpoolError) as exc:  # the old log is whole; retry after 1 MiB more
+                self._tmp_path.unlink(missing_ok=True)
+                self._compact_at = self._size + _COMPACT_MIN_BYTES
+                log.warning("cannot compact spool %s: %s", self.path, exc)
+
+    def _compact(self) -> None:
+        """Copy the live records to a fresh log; os.replace swaps it in whole or not at all."""
+        with open(self._tmp_path, "wb") as out:
+            out.write(_line(b"M %d %d %d" % (self._dropped, self._untold, self._reserved)))
+            for i in range(len(self._seq)):
+                if self._off[i] >= 0:
+                    out.write(self._read(i))
+            out.flush()
+            os.fsync(out.fileno())
+        self._f.close()  # Windows cannot replace an open file
+        try:
+            os.replace(self._tmp_path, self.path)
+        finally:
+            self._f = open(self.path, "a+b", buffering=0)  # noqa: SIM115 -- held until close()
+        self._reset()
+        self._replay()  # offsets have all moved; the new log is the truth, as on open
+        if os.name != "nt":  # make the rename durable too (Windows cannot open a folder)
+            fd = os.open(self.path.parent, os.O_RDONLY)
+            with contextlib.suppress(OSError):
+                os.fsync(fd)
+            os.close(fd)
+        log.info("compacted spool %s: %d reports, %d bytes", self.path, self._depth, self._size)

@@ -98,7 +98,7 @@ class SimulatedFleet:
         for agent in self.agents:
             state_dir = self.state_root / agent.identity.device_id
             state_dir.mkdir(parents=True, exist_ok=True)
-            spool = Spool(state_dir / "spool.sqlite3")
+            spool = Spool(state_dir / "spool.log")
             options = AgentOptions(
                 hub_url=self.hub_url,
                 token=self.token,

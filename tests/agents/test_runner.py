@@ -25,7 +25,7 @@ def free_port() -> int:
 
 def make_runner(state_dir: Path, hub_url: str, interval: float = 0.3) -> tuple[AgentRunner, Spool]:
     state_dir.mkdir(parents=True, exist_ok=True)
-    spool = Spool(state_dir / "spool.sqlite3")
+    spool = Spool(state_dir / "spool.log")
     options = AgentOptions(
         hub_url=hub_url,
         token=AGENT_TOKEN,
@@ -101,7 +101,7 @@ async def test_a_readiness_change_is_reported_at_once(tmp_path: Path) -> None:
     """Unplugging (a quick-state change) triggers a report long before the next interval."""
     state_dir = tmp_path / "agent"
     state_dir.mkdir()
-    spool = Spool(state_dir / "spool.sqlite3")
+    spool = Spool(state_dir / "spool.log")
     source = ToggleSource()
     options = AgentOptions(
         hub_url=f"ws://127.0.0.1:{free_port()}",
@@ -135,7 +135,7 @@ async def test_agent_follows_the_interval_the_hub_sends(tmp_path: Path, hub: Hub
     """With no interval of its own, the agent reports at the hub's (1 s here), not its default."""
     state_dir = tmp_path / "agent"
     state_dir.mkdir()
-    spool = Spool(state_dir / "spool.sqlite3")
+    spool = Spool(state_dir / "spool.log")
     options = AgentOptions(
         hub_url=f"ws://127.0.0.1:{hub.port}",
         token=AGENT_TOKEN,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import plistlib
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+import tracemalloc
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 from testday_agent import protocol as p
 from testday_agent import spool as spool_module
 from testday_agent.protocol import Report
-from testday_agent.spool import Spool
+from testday_agent.spool import Spool, SpoolError
 
 SERVICE_DIR = Path(__file__).resolve().parents[2] / "agents" / "service"
 
@@ -55,7 +56,13 @@ def make_report(seq: int, sent_at: float | None = None) -> Report:
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "spool.sqlite3"
+    return tmp_path / "state" / "spool.log"
+
+
+@pytest.fixture
+def small_compaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compact past 64 KiB of dead data instead of 1 MiB, so a few hundred reports suffice."""
+    monkeypatch.setattr(spool_module, "_COMPACT_MIN_BYTES", 64 * 1024)
 
 
 def fill(spool: Spool, n: int, sent_at: float | None = None) -> list[int]:
@@ -65,16 +72,31 @@ def fill(spool: Spool, n: int, sent_at: float | None = None) -> list[int]:
     return seqs
 
 
+def held(spool: Spool) -> list[int]:
+    return [r.seq for r in spool.pending(limit=1_000_000)]
+
+
 def test_seq_is_monotonic_across_reopen(path: Path) -> None:
     spool = Spool(path)
     first = [spool.next_seq() for _ in range(250)]  # crosses reservation blocks
     assert first == sorted(set(first))
+    assert first[0] >= int(time.time() * 1000) - 60_000  # a new spool starts at the clock
     spool.close()
     spool = Spool(path)
     assert spool.next_seq() > first[-1]
     # A seq made outside next_seq is never handed out again.
     spool.append(make_report(first[-1] + 10_000))
     assert spool.next_seq() > first[-1] + 10_000
+    spool.close()
+
+
+def test_seq_floor_file_alone_keeps_seqs_rising(path: Path) -> None:
+    spool = Spool(path)
+    seqs = [spool.next_seq() for _ in range(3)]
+    spool.close()
+    path.unlink()  # the log is lost, the sidecar is not
+    spool = Spool(path)
+    assert spool.next_seq() > seqs[-1]
     spool.close()
 
 
@@ -87,12 +109,49 @@ def test_append_pending_ack_round_trip(path: Path) -> None:
     assert spool.pending() == reports
     assert spool.ack([reports[0].seq, reports[2].seq, 999]) == 2
     assert spool.ack([]) == 0
+    assert spool.ack([reports[0].seq]) == 0  # acked twice: already gone
     assert spool.pending() == [reports[1]]
     assert spool.depth() == 1
     spool.close()
     spool = Spool(path)
     assert spool.pending() == [reports[1]]
     assert spool.depth() == 1
+    spool.close()
+
+
+def test_duplicate_out_of_order_and_reappended_seqs(path: Path) -> None:
+    spool = Spool(path)
+    a, b = spool.next_seq(), spool.next_seq()
+    first = make_report(b)
+    spool.append(first)
+    spool.append(make_report(a))  # below the newest: still served in seq order
+    spool.append(make_report(b, sent_at=1.0))  # already held: the first copy wins
+    assert [r.seq for r in spool.pending()] == [a, b] and spool.depth() == 2
+    assert spool.pending()[1] == first
+    assert spool.ack([a]) == 1
+    again = make_report(a)
+    spool.append(again)  # acked, then stored again (as sqlite's INSERT after DELETE did)
+    assert [r.seq for r in spool.pending()] == [a, b] and spool.depth() == 2
+    spool.close()
+    spool = Spool(path)
+    assert [r.seq for r in spool.pending()] == [a, b] and spool.pending()[1] == first
+    spool.close()
+
+
+def test_long_ack_and_drop_lists_span_lines(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spool_module, "_SEQS_PER_LINE", 4)
+    spool = Spool(path, max_reports=10)
+    fill(spool, 10)
+    later = time.time() + 2 * 24 * 3600
+    monkeypatch.setattr(spool_module.time, "time", lambda: later)
+    late = fill(spool, 10, sent_at=later)  # the first of these expires all ten old ones
+    assert spool.dropped() == 10 and held(spool) == late
+    assert spool.ack(late[:9]) == 9
+    kinds = [line[9:10] for line in path.read_bytes().splitlines()]
+    assert (kinds.count(b"D"), kinds.count(b"K")) == (3, 3)
+    spool.close()
+    spool = Spool(path, max_reports=10)
+    assert held(spool) == late[9:] and spool.dropped() == 10 and spool.skipped_lines == 0
     spool.close()
 
 
@@ -106,6 +165,8 @@ def test_pending_below_seq_excludes_fresh_report_and_pages(path: Path) -> None:
     page = spool.pending(below_seq=fresh, limit=2, after_seq=history[1])
     assert [r.seq for r in page] == history[2:4]
     assert spool.pending(below_seq=history[0]) == []
+    spool.ack([history[2]])
+    assert [r.seq for r in spool.pending(after_seq=history[0], limit=2)] == [history[1], history[3]]
     spool.close()
 
 
@@ -115,9 +176,12 @@ def test_count_bound_drops_oldest_and_persists_drops(path: Path) -> None:
     assert spool.depth() == 5
     assert [r.seq for r in spool.pending()] == seqs[3:]
     assert spool.dropped() == 3
+    spool.append(make_report(seqs[0]))  # older than all it holds: it is the one dropped
+    assert held(spool) == seqs[3:] and spool.dropped() == 4
     spool.close()
     spool = Spool(path, max_reports=5)
-    assert (spool.depth(), spool.dropped()) == (5, 3)
+    assert (spool.depth(), spool.dropped()) == (5, 4)
+    assert held(spool) == seqs[3:]
     spool.close()
 
 
@@ -133,9 +197,12 @@ def test_age_bound_drops_expired_oldest(path: Path, monkeypatch: pytest.MonkeyPa
     spool.append(make_report(new, sent_at=now + 35))
     assert [r.seq for r in spool.pending()] == [old[2], new]
     assert spool.dropped() == 2
+    stale = spool.next_seq()
+    spool.append(make_report(stale, sent_at=now - 100))  # expired on arrival
+    assert [r.seq for r in spool.pending()] == [old[2], new] and spool.dropped() == 3
     spool.close()
     spool = Spool(path, max_age_s=60)
-    assert spool.dropped() == 2
+    assert spool.dropped() == 3 and held(spool) == [old[2], new]
     spool.close()
 
 
@@ -150,58 +217,209 @@ def test_take_dropped_since_replay_resets(path: Path) -> None:
     assert spool.take_dropped_since_replay() == 1
     assert spool.dropped() == 4  # the running total is not reset
     spool.close()
+    spool = Spool(path, max_reports=2)
+    assert (spool.take_dropped_since_replay(), spool.dropped()) == (0, 4)
+    spool.close()
 
 
-def test_garbage_file_is_moved_aside(path: Path) -> None:
-    path.parent.mkdir(parents=True)
-    path.write_bytes(b"this is not a database\n" * 500)
+# --- damage and recovery ---------------------------------------------------------------------
+
+
+def test_file_of_random_bytes_is_moved_aside(path: Path) -> None:
     spool = Spool(path)
-    assert spool.recovered_from_corruption
-    aside = list(path.parent.glob("spool.sqlite3.corrupt-*"))
+    before = fill(spool, 300)
+    spool.close()
+    junk = os.urandom(3 * 1024 * 1024).replace(b"\n", b"")  # longer than any line replay reads
+    path.write_bytes(junk)
+    spool = Spool(path)
+    assert spool.recovered_from_corruption and spool.depth() == 0
+    aside = list(path.parent.glob("spool.log.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == junk
+    # Seqs from the lost file may have reached the hub: the new file must start above them.
+    assert spool.next_seq() > before[-1]
+    seqs = fill(spool, 2)
+    assert held(spool) == seqs
+    spool.close()
+    spool = Spool(path)
+    assert not spool.recovered_from_corruption and held(spool) == seqs
+    spool.close()
+
+
+def test_text_garbage_file_is_moved_aside(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a spool\n" * 500)
+    spool = Spool(path)
+    assert spool.recovered_from_corruption and spool.depth() == 0
+    aside = list(path.parent.glob("spool.log.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
     seqs = fill(spool, 2)
-    assert [r.seq for r in spool.pending()] == seqs
+    assert held(spool) == seqs
     spool.close()
     assert not Spool(path).recovered_from_corruption
 
 
-def test_damaged_pages_are_found_on_open(path: Path) -> None:
+def test_garbage_lines_are_skipped_and_counted(path: Path) -> None:
     spool = Spool(path)
-    before = fill(spool, 300)
+    seqs = fill(spool, 6)
     spool.close()
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 2 // 4096 * 4096
-    data[middle : middle + 3 * 4096] = os.urandom(3 * 4096)
-    path.write_bytes(bytes(data))
+    lines = path.read_bytes().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if b" A %d " % seqs[2] in line)
+    lines[at] = lines[at].replace(b'"plugged":false', b'"plugged":fals3')  # CRC now fails
+    lines.insert(at, os.urandom(200).replace(b"\n", b"") + b"\n")
+    lines.insert(0, b"\n")
+    path.write_bytes(b"".join(lines))
     spool = Spool(path)
-    assert spool.recovered_from_corruption and spool.depth() == 0
-    # Seqs from the lost file may have reached the hub: the new file must start above them.
-    assert spool.next_seq() > before[-1]
+    assert not spool.recovered_from_corruption and spool.skipped_lines == 3
+    assert held(spool) == seqs[:2] + seqs[3:]
+    more = fill(spool, 1)
     spool.close()
-
-
-def test_corruption_found_while_running_is_recovered(
-    path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
     spool = Spool(path)
-    before = fill(spool, 3)
-    real_append, failed = spool._append, []
-
-    def append_once_corrupt(report: Report) -> None:
-        if failed:
-            return real_append(report)
-        failed.append(report.seq)
-        exc = sqlite3.DatabaseError("database disk image is malformed")
-        exc.sqlite_errorcode = sqlite3.SQLITE_CORRUPT  # type: ignore[attr-defined]
-        raise exc
-
-    monkeypatch.setattr(spool, "_append", append_once_corrupt)
-    seq = spool.next_seq()
-    spool.append(make_report(seq))  # replaced file, retried: no exception reaches the agent
-    assert spool.recovered_from_corruption
-    assert [r.seq for r in spool.pending()] == [seq]
-    assert seq > before[-1] and spool.next_seq() > seq
+    assert held(spool) == seqs[:2] + seqs[3:] + more
     spool.close()
+
+
+def test_torn_last_line_is_skipped_and_later_appends_survive(path: Path) -> None:
+    spool = Spool(path)
+    seqs = fill(spool, 3)
+    spool.close()
+    record = b"%08x A %d 1.5 {...\n" % (0, seqs[-1] + 1)
+    with path.open("ab") as f:
+        f.write(record[:25])  # killed part-way through a write
+    spool = Spool(path)
+    assert not spool.recovered_from_corruption and spool.skipped_lines == 1
+    assert held(spool) == seqs
+    # The next write (here a report from the already reserved block, so no seq record goes
+    # first) must start a line of its own, not be glued onto the fragment.
+    spool.append(make_report(seqs[-1] + 1))
+    more = fill(spool, 2)
+    spool.close()
+    spool = Spool(path)
+    assert held(spool) == [*seqs, seqs[-1] + 1, *more] and spool.skipped_lines == 1
+    spool.close()
+
+
+def test_damage_while_running_skips_only_that_report(path: Path) -> None:
+    spool = Spool(path)
+    seqs = fill(spool, 3)
+    data = path.read_bytes()
+    mark = b'"hostname":"LAB2-STU-017"'
+    second = data.index(mark, data.index(b" A %d " % seqs[1]))
+    with path.open("r+b") as f:  # another process (or the disk) damages a record under us
+        f.seek(second)
+        f.write(mark.replace(b"LAB2", b"LABX"))
+    assert held(spool) == [seqs[0], seqs[2]]  # no exception reaches the agent
+    assert spool.depth() == 3  # still held: it waits for expiry like any other report
+    spool.close()
+    spool = Spool(path)
+    assert held(spool) == [seqs[0], seqs[2]] and spool.skipped_lines == 1
+    assert spool.next_seq() > seqs[-1]
+    spool.close()
+
+
+class FullDisk:
+    """Stands in for the log's file handle: each write stores half its bytes, then fails."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def write(self, data: bytes) -> int:
+        self.real.write(data[: len(data) // 2])  # type: ignore[attr-defined]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_disk_full_raises_spool_error_and_leaves_a_readable_log(path: Path) -> None:
+    spool = Spool(path)
+    seqs = fill(spool, 2)
+    real = spool._f
+    spool._f = FullDisk(real)  # type: ignore[assignment]
+    lost = spool.next_seq()
+    with pytest.raises(SpoolError, match="No space left"):
+        spool.append(make_report(lost))
+    with pytest.raises(SpoolError):
+        spool.ack(seqs[:1])
+    assert held(spool) == seqs and spool.depth() == 2  # nothing half-applied
+    spool._f = real  # space again
+    more = fill(spool, 1)
+    assert spool.ack(seqs[:1]) == 1
+    assert held(spool) == [seqs[1], *more]
+    spool.close()
+    spool = Spool(path)
+    assert held(spool) == [seqs[1], *more] and spool.skipped_lines == 2
+    assert spool.next_seq() > lost
+    spool.close()
+
+
+def test_unusable_path_and_closed_spool_raise_spool_error(path: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(SpoolError):
+        Spool(tmp_path / "a-file" / "spool.log")
+    spool = Spool(path)
+    seqs = fill(spool, 1)
+    spool.close()
+    spool.close()  # twice is fine
+    with pytest.raises(SpoolError):
+        spool.append(make_report(seqs[0] + 1))
+    with pytest.raises(SpoolError):
+        spool.pending()
+    with pytest.raises(SpoolError):
+        spool.ack(seqs)
+
+
+# --- compaction and footprint ------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("small_compaction")
+def test_compaction_keeps_exactly_the_live_reports(path: Path) -> None:
+    spool = Spool(path, max_reports=150)
+    seqs = fill(spool, 200)  # 50 dropped by the count bound
+    assert spool.take_dropped_since_replay() == 50
+    fill(spool, 10)  # 10 more dropped, not yet told
+    live = seqs[60:200:7] + seqs[-1:]
+    before = {r.seq: r for r in spool.pending(limit=1000)}
+    grown = path.stat().st_size
+    spool.ack([s for s in before if s not in live])
+    want = [before[s] for s in sorted(set(live))]
+    # Compacted during the ack: a counters line, then the live reports' lines, nothing else.
+    lines = path.read_bytes().splitlines()
+    assert path.stat().st_size < grown / 8 and len(lines) == 1 + len(want)
+    assert lines[0][9:11] == b"M " and not list(path.parent.glob("*.compact"))
+    assert spool.pending(limit=1000) == want and spool.depth() == len(want)
+    assert (spool.dropped(), spool.take_dropped_since_replay()) == (60, 10)
+    top = spool.next_seq()
+    spool.close()
+    spool = Spool(path, max_reports=150)
+    assert spool.pending(limit=1000) == want and spool.skipped_lines == 0
+    assert (spool.dropped(), spool.take_dropped_since_replay()) == (60, 0)
+    assert spool.next_seq() > top
+    spool.close()
+
+
+@pytest.mark.usefixtures("small_compaction")
+def test_compaction_cut_short_is_harmless(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spool = Spool(path)
+    seqs = fill(spool, 120)
+
+    def crash(*_: object) -> None:  # killed between writing the copy and swapping it in
+        raise OSError(errno.EIO, "simulated crash before os.replace")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(spool_module.os, "replace", crash)
+        spool.ack(seqs[:110])  # compaction fails: logged, the old log stays in use
+    assert held(spool) == seqs[110:]
+    more = fill(spool, 1)
+    spool.close()
+    # A kill mid-copy leaves a partial temp file beside the log: ignored and removed on open.
+    tmp = Path(f"{path}.compact")
+    tmp.write_bytes(path.read_bytes()[:5000] + b"torn")
+    spool = Spool(path)
+    assert held(spool) == seqs[110:] + more and not tmp.exists()
+    spool.ack(seqs[110:115])  # dead data still outweighs live: compacts now
+    assert held(spool) == seqs[115:] + more and path.stat().st_size < 30 * 1024
+    spool.close()
+    assert [r.seq for r in Spool(path).pending(limit=1000)] == seqs[115:] + more
 
 
 def test_acks_give_space_back(path: Path) -> None:
@@ -215,13 +433,35 @@ def test_acks_give_space_back(path: Path) -> None:
     assert path.stat().st_size < full / 4
 
 
+def test_index_memory_per_pending_report_is_small(path: Path) -> None:
+    n = 5000
+    spool = Spool(path)
+    fill(spool, n)
+    spool.close()
+    tracemalloc.start()
+    try:
+        spool = Spool(path)  # the index is rebuilt by replay: bodies stay on disk
+        held_bytes, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert spool.depth() == n
+    assert held_bytes / n < 100, f"{held_bytes / n:.0f} bytes per pending report"
+    spool.close()
+
+
+def test_the_spool_does_not_load_sqlite3() -> None:
+    code = "import sys, testday_agent.runner; print('sqlite3' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from test_spool import make_report
-    from testday_agent.spool import Spool
+    from testday_agent.spool import Spool, SpoolError
 
     spool = Spool(Path({path!r}))
     while True:  # append until killed; report each seq once its append has returned
