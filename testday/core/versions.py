@@ -24,6 +24,7 @@ What is not comparable (``compare`` raises ``NotComparable``, ``at_least`` answe
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -71,8 +72,13 @@ class Version:
         return head + (0,) * (len(prefix.parts) - len(head)) == prefix.parts
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_version(text: str) -> Version:
-    """Parse a version string; raises VersionError when it holds no number."""
+    """Parse a version string; raises VersionError when it holds no number.
+
+    Cached: the hub judges every report against the same few minimum versions, and a fleet
+    reports a handful of distinct app and OS versions.
+    """
     raw = text.strip()
     body = raw[1:] if raw[:1] in ("v", "V") and raw[1:2].isdigit() else raw
     if m := _CHROMEOS.match(body):
