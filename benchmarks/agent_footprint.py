@@ -47,7 +47,11 @@ from testday_agent.collect import SystemCollector
 from testday_agent.protocol import Checks
 
 from testday.config.profiles import load_profile
-from testday.demo.loopback_platform import write_loopback_profile, write_site
+from testday.demo.loopback_platform import (
+    loopback_hub_command,
+    write_loopback_profile,
+    write_site,
+)
 
 RSS_TARGET_MIB = 30.0
 CPU_TARGET_PERCENT = 0.5
@@ -94,22 +98,7 @@ def start_hub(
 ) -> tuple[subprocess.Popen[str], int]:
     """`testday serve` on 127.0.0.1, port 0; returns the process and the port it chose."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "testday.cli.main",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data",
-            str(data_dir),
-            "--profiles",
-            str(profiles),
-            "--interval",
-            f"{interval_s:g}",
-        ],
+        loopback_hub_command(data_dir, profiles, interval_s),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=log,

@@ -45,7 +45,12 @@ from testday_agent.protocol import (
 )
 from websockets.asyncio.client import connect
 
-from testday.demo.loopback_platform import write_loopback_profile, write_site
+from testday.demo.loopback_platform import (
+    loopback_hub_command,
+    port_from_banner,
+    write_loopback_profile,
+    write_site,
+)
 
 FACTS = Facts(
     battery=BatteryFacts(present=True, percent=83.0, plugged=False, minutes_left=240),
@@ -184,28 +189,15 @@ def main() -> int:
         root = Path(tmp)
         profiles = write_loopback_profile(root / "profiles", platform.getsockname()[1]).parent
         hub = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "testday.cli.main",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--data",
-                str(write_site(root / "hub")),
-                "--profiles",
-                str(profiles),
-                "--interval",
-                str(args.interval),
-            ],
+            loopback_hub_command(write_site(root / "hub"), profiles, args.interval),
             stdout=subprocess.PIPE,
             text=True,
             env=env,
         )
         try:
-            port = int(re.search(r":(\d+) \(data", hub.stdout.readline()).group(1))  # type: ignore[union-attr]
+            port = port_from_banner(hub.stdout.readline() if hub.stdout else "")
+            if port is None:
+                raise SystemExit("hub load: the hub did not start")
             url = f"ws://127.0.0.1:{port}"
             proc = psutil.Process(hub.pid)
             out: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]

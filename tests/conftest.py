@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -17,7 +16,12 @@ from typing import Any
 
 import pytest
 
-from testday.demo.loopback_platform import write_loopback_profile, write_site
+from testday.demo.loopback_platform import (
+    loopback_hub_command,
+    port_from_banner,
+    write_loopback_profile,
+    write_site,
+)
 from testday.hub.hub import Hub, HubSettings
 
 AGENT_TOKEN = "test-enrollment-secret"
@@ -80,22 +84,7 @@ class HubProcess:
             "TESTDAY_CONSOLE_TOKEN": CONSOLE_TOKEN,
         }
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "testday.cli.main",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--data",
-                str(self.data_dir),
-                "--profiles",
-                str(self.profiles),
-                "--interval",
-                "1",
-            ],
+            loopback_hub_command(self.data_dir, self.profiles, 1.0, self.port),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -103,11 +92,11 @@ class HubProcess:
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
-        match = re.search(r":(\d+) \(data", line)
-        if match is None:
+        port = port_from_banner(line)
+        if port is None:
             self.proc.kill()
             raise AssertionError(f"hub did not start: {line!r} {self.proc.stderr.read()!r}")
-        self.port = int(match.group(1))
+        self.port = port
         return self
 
     @property

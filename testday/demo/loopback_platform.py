@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -58,3 +59,31 @@ def write_site(data_dir: Path, name: str = "Test School") -> Path:
         f'[site]\nname = "{name}"\ndefault_profile = "{PROFILE_ID}"\n'
     )
     return data_dir
+
+
+def loopback_hub_command(
+    data_dir: Path, profiles_dir: Path, interval_s: float, port: int = 0
+) -> list[str]:
+    """The argv of a `testday serve` on 127.0.0.1 (port 0: the OS picks a free one)."""
+    return [
+        sys.executable,
+        "-m",
+        "testday.cli.main",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--data",
+        str(data_dir),
+        "--profiles",
+        str(profiles_dir),
+        "--interval",
+        f"{interval_s:g}",
+    ]
+
+
+def port_from_banner(line: str) -> int | None:
+    """The port in `testday serve`'s first line ("… listening on ws://H:PORT (data: …)")."""
+    match = re.search(r":(\d+) \(data", line)
+    return int(match.group(1)) if match else None
