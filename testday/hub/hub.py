@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
@@ -18,8 +19,10 @@ from testday.config.site import Site, load_site
 from testday.core.fleet import FleetEvent, FleetState
 from testday.core.profile import Profile
 from testday.hub.agent_link import AgentLink, AgentPrincipal
+from testday.hub.console_feed import ConsoleFeed, Subscription
+from testday.hub.console_link import ConsoleLink
 from testday.hub.device_rows import device_json, event_row, from_row, to_row
-from testday.hub.http_routes import HttpRoutes
+from testday.hub.http_routes import CONSOLE_PATH, HttpRoutes
 from testday.hub.limits import Limits, TokenBucket
 from testday.hub.metrics import HubMetrics
 from testday.hub.secrets import HubSecrets, load_or_create
@@ -70,6 +73,7 @@ class Hub:
         self.site: Site = load_site(settings.data_dir / SITE_FILE, set(self.profiles))
         self.fleet = FleetState(self._profile_for_room, interval_s=settings.interval_s)
         self.routes = HttpRoutes(self)
+        self.feed = ConsoleFeed(self)
         self.store: Store | None = None
         self._writer: BatchWriter | None = None
         self._retention: Retention | None = None
@@ -102,6 +106,7 @@ class Hub:
         if sockets:
             self.port = sockets[0].getsockname()[1]
         self._tasks.append(asyncio.create_task(self._tick_loop()))
+        self.feed.start()
         log.info(
             "hub listening on %s:%s with %d known devices",
             self.settings.host,
@@ -118,6 +123,7 @@ class Hub:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await self.feed.stop()
         if self._retention is not None:
             await self._retention.stop()
         if self._writer is not None:
@@ -145,9 +151,12 @@ class Hub:
         """Persist events and the devices they touch; returns futures that resolve on commit."""
         futures: list[asyncio.Future[None]] = []
         touched = set(device_ids)
+        events = list(events)
         for event in events:
             futures.append(self.writer.put_event(event_row(event)))
             touched.add(event.device_id)
+        self.feed.events_appended(events)
+        self.feed.devices_changed(touched)
         for device_id in touched:
             device = self.fleet.devices.get(device_id)
             if device is not None:
@@ -160,6 +169,10 @@ class Hub:
         return FleetEvent(ts=now, kind=kind, device_id=device_id, room=room, data=data)
 
     # --- queries ----------------------------------------------------------------------------
+
+    def subscribe(self) -> Subscription:
+        """A dashboard's feed: a Snapshot, then coalesced changes; close it when done."""
+        return self.feed.subscribe()
 
     def devices_json(self, room: str | None = None) -> list[dict[str, Any]]:
         devices = [d for d in self.fleet.devices.values() if room is None or d.room == room]
@@ -192,6 +205,10 @@ class Hub:
         return self.profiles[self.site.profile_for(room)]
 
     async def _handle(self, conn: ServerConnection) -> None:
+        path = urlsplit(conn.request.path).path if conn.request is not None else ""
+        if path.rstrip("/") == CONSOLE_PATH:
+            await ConsoleLink(self, conn).run()  # the operator secret was checked on the upgrade
+            return
         principal: AgentPrincipal | None = getattr(conn, "principal", None)
         if principal is None:
             await conn.close(1008, "no handler for this path")
