@@ -1,76 +1,28 @@
-"""Provides a seeded testing-morning scenario and runs it with the real agent code over loopback."""
+"""Provides the simulated fleet: real agent runners over loopback, played along a scenario."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-from dataclasses import dataclass
+import logging
 from pathlib import Path
 
-from testday_agent.identity import Identity
 from testday_agent.runner import AgentOptions, AgentRunner
 from testday_agent.spool import Spool
 
-from testday.core.profile import Profile
-from testday.demo.simulated_device import RoomConditions, SimulatedDevice
+from testday.demo.scenario import Scenario, SimulatedAgent, Step
 
-ROOM_NAMES = ("112", "114", "Library", "Lab B", "201", "203", "Gym", "Media")
-OS_MIX = (("chromeos", "144.0.7559.1"), ("windows", "10.0.22631"), ("macos", "14.6.1"))
+log = logging.getLogger(__name__)
 
 
-@dataclass
-class SimulatedAgent:
-    device: SimulatedDevice
-    identity: Identity
+class _Running:
+    """One simulated device's runner, its stop switch and its task."""
 
-
-def _older(version: str) -> str:
-    """A version just below `version`, for devices that missed the kiosk app update."""
-    parts = [int(p) for p in version.split(".") if p.isdigit()] or [1]
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] > 0:
-            parts[i] -= 1
-            break
-    return ".".join(str(p) for p in parts)
-
-
-def build_scenario(profile: Profile, rooms: int, per_room: int, seed: int) -> list[SimulatedAgent]:
-    """Deterministic for a seed: draining batteries, a few outdated apps, one room's Wi-Fi."""
-    rng = random.Random(seed)
-    agents: list[SimulatedAgent] = []
-    names = [ROOM_NAMES[i] if i < len(ROOM_NAMES) else f"R{i + 1}" for i in range(rooms)]
-    degraded_room = rng.choice(names) if rooms > 1 else None
-    conditions = {room: RoomConditions(wifi_degraded=room == degraded_room) for room in names}
-    for room in names:
-        for n in range(per_room):
-            os_family, os_version = OS_MIX[rng.randrange(len(OS_MIX))]
-            app = next((a for a in profile.apps if a.detect.get(os_family) is not None), None)
-            current = (app.min_version_for(os_family) if app else None) or "2.3.1"
-            outdated = rng.random() < 0.06
-            slug = room.lower().replace(" ", "")
-            device = SimulatedDevice(
-                hostname=f"{slug}-{n + 1:02d}",
-                room=room,
-                os_family=os_family,
-                os_version=os_version,
-                app_version=_older(current) if outdated else current,
-                battery_present=os_family != "windows" or rng.random() < 0.5,
-                battery_start=rng.choice((rng.uniform(15, 45), rng.uniform(55, 100), 100.0)),
-                drain_per_min=rng.uniform(0.2, 1.2),
-                plugged=rng.random() < 0.25,
-                wifi=rng.random() < 0.85,
-                base_latency_ms=rng.uniform(20, 90),
-                conditions=conditions[room],
-                seed=rng.randrange(1 << 30),
-            )
-            identity = Identity(
-                device_id=f"sim-{slug}-{n + 1:02d}",
-                hardware_uuid=None,
-                serial=f"SIM{seed:03d}{len(agents):05d}",
-            )
-            agents.append(SimulatedAgent(device, identity))
-    return agents
+    def __init__(self, runner: AgentRunner, spool: Spool) -> None:
+        self.runner = runner
+        self.spool = spool
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(runner.run(self.stop))
 
 
 class SimulatedFleet:
@@ -78,51 +30,80 @@ class SimulatedFleet:
 
     def __init__(
         self,
-        agents: list[SimulatedAgent],
+        scenario: Scenario,
         hub_url: str,
         token: str,
         state_root: Path,
         interval_s: float | None = None,
     ) -> None:
-        self.agents = agents
+        self.scenario = scenario
         self.hub_url = hub_url
         self.token = token
         self.state_root = state_root
         self.interval_s = interval_s
-        self.runners: list[AgentRunner] = []
-        self._spools: list[Spool] = []
-        self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._agents = {a.identity.device_id: a for a in scenario.agents}
+        self._running: dict[str, _Running] = {}
+
+    @property
+    def runners(self) -> list[AgentRunner]:
+        return [r.runner for r in self._running.values()]
 
     async def start(self) -> None:
-        for agent in self.agents:
-            state_dir = self.state_root / agent.identity.device_id
-            state_dir.mkdir(parents=True, exist_ok=True)
-            spool = Spool(state_dir / "spool.log")
-            options = AgentOptions(
-                hub_url=self.hub_url,
-                token=self.token,
-                state_dir=state_dir,
-                room=agent.device.room,
-                interval_s=self.interval_s,
-                hostname=agent.device.hostname,
-                os_family=agent.device.os_family,
-                os_version=agent.device.os_version,
-            )
-            runner = AgentRunner(options, agent.identity, agent.device, spool)
-            self.runners.append(runner)
-            self._spools.append(spool)
-            self._tasks.append(asyncio.create_task(runner.run(self._stop)))
+        for device_id in self._agents:
+            self._start(device_id)
+
+    def _start(self, device_id: str) -> None:
+        agent: SimulatedAgent = self._agents[device_id]
+        state_dir = self.state_root / device_id
+        state_dir.mkdir(parents=True, exist_ok=True)
+        spool = Spool(state_dir / "spool.log")
+        options = AgentOptions(
+            hub_url=self.hub_url,
+            token=self.token,
+            state_dir=state_dir,
+            room=agent.device.room,
+            interval_s=self.interval_s,
+            hostname=agent.device.hostname,
+            os_family=agent.device.os_family,
+            os_version=agent.device.os_version,
+        )
+        runner = AgentRunner(options, agent.identity, agent.device, spool)
+        self._running[device_id] = _Running(runner, spool)
+
+    async def drop(self, device_id: str) -> None:
+        """The device goes away (lid closed, battery out): its agent stops, the hub sees it."""
+        running = self._running.pop(device_id, None)
+        if running is not None:
+            running.stop.set()
+            with contextlib.suppress(Exception):
+                await running.task
+            running.spool.close()
+
+    async def apply(self, step: Step) -> None:
+        if step.action in ("wifi_degrade", "wifi_recover"):
+            conditions = self.scenario.conditions.get(step.target)
+            if conditions is not None:
+                conditions.wifi_degraded = step.action == "wifi_degrade"
+        elif step.action == "drop":
+            await self.drop(step.target)
+        elif step.action == "return" and step.target not in self._running:
+            self._start(step.target)
+
+    async def play(self) -> None:
+        """Apply the scenario's timeline in real time; returns when the last step is done."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for step in self.scenario.timeline:
+            await asyncio.sleep(max(0.0, started + step.at_s - loop.time()))
+            log.info("scenario: %s %s", step.action, step.target)
+            await self.apply(step)
 
     async def wait_connected(self, timeout: float = 10.0) -> int:
+        runners = self.runners
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(
-                asyncio.gather(*(r.connected.wait() for r in self.runners)), timeout
-            )
-        return sum(1 for r in self.runners if r.connected.is_set())
+            await asyncio.wait_for(asyncio.gather(*(r.connected.wait() for r in runners)), timeout)
+        return sum(1 for r in runners if r.connected.is_set())
 
     async def stop(self) -> None:
-        self._stop.set()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for spool in self._spools:
-            spool.close()
+        for device_id in list(self._running):
+            await self.drop(device_id)
