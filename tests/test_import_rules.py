@@ -71,12 +71,12 @@ def test_core_is_io_free() -> None:
 
 
 def test_nothing_imports_the_tui() -> None:
-    """No module outside testday.tui imports it."""
+    """Only the command line, which launches it, imports testday.tui."""
     offenders = {
         f"{path.relative_to(ROOT)}: {name}"
         for folder in (ROOT / "testday", ROOT / "agents")
         for path in python_files(folder)
-        if "tui" not in path.relative_to(ROOT).parts
+        if not {"tui", "cli"} & set(path.relative_to(ROOT).parts)
         for name in imported_modules(path)
         if name == "testday.tui" or name.startswith("testday.tui.")
     }
@@ -92,3 +92,27 @@ def test_running_agent_loads_no_heavy_library(entry: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_tui_reaches_the_hub_only_through_the_client_interface() -> None:
+    """testday.tui imports neither the hub, the store, SQLite nor a network library."""
+    banned = ("testday.hub", "testday.store", "aiosqlite", "sqlite3", "websockets", "socket")
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in python_files(ROOT / "testday" / "tui")
+        for name in imported_modules(path)
+        if any(name == b or name.startswith(b + ".") for b in banned)
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_only_the_tui_imports_textual() -> None:
+    """The data layers (core, hub, store, config, console client, demo) never import Textual."""
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for folder in ("core", "hub", "store", "config", "console_client", "demo")
+        for path in python_files(ROOT / "testday" / folder)
+        for name in imported_modules(path)
+        if top(name) == "textual"
+    }
+    assert not offenders, sorted(offenders)

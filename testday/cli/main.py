@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from testday import __version__
+from testday.cli import console as console_cli
+from testday.cli import demo as demo_cli
 
 DEFAULT_PORT = 8765
 
@@ -74,18 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--profiles", type=Path, help="folder of profiles (default: shipped ones)")
     profiles_sub.add_parser("list", help="list the profiles and their key thresholds")
 
+    console = sub.add_parser(
+        "console",
+        help="the live dashboard (attached to a hub, or with one embedded)",
+        description="Open the live dashboard. With --hub it attaches to a running hub; "
+        "without, it runs a hub inside the console that agents connect to as to `testday serve`.",
+    )
+    console_cli.add_arguments(console)
+
     demo = sub.add_parser(
         "demo",
-        help="run a hub with a simulated fleet on loopback and show it",
+        help="the dashboard with an embedded hub and a simulated fleet",
         description="Start an embedded hub and a simulated fleet (real agent code, simulated "
-        "readings, real loopback websockets), then print the fleet table.",
+        "readings, real loopback websockets) and open the dashboard on it.",
     )
-    demo.add_argument("--rooms", type=int, default=4, help="rooms (default 4)")
-    demo.add_argument("--devices", type=int, default=30, help="devices per room (default 30)")
-    demo.add_argument("--seed", type=int, default=1, help="scenario seed (default 1)")
-    demo.add_argument(
-        "--seconds", type=float, default=6.0, help="how long to run before printing (default 6)"
-    )
+    demo_cli.add_arguments(demo)
     return parser
 
 
@@ -104,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             from testday.cli.profiles import run_profiles
 
             return run_profiles(args)
+        if args.command == "console":
+            return console_cli.run_console(args, args.data or default_data_dir())
         if args.command == "demo":
-            from testday.cli.demo import run_demo
-
-            return run_demo(args)
+            return demo_cli.run_demo(args)
     except KeyboardInterrupt:
         return 130
     return 2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 from testday.config.profiles import default_profiles_dir, load_profiles
@@ -86,3 +88,29 @@ async def test_dropped_device_goes_offline_and_comes_back(tmp_path: Path, hub: H
         assert hub.fleet.devices[device_id].presence == "online"
     finally:
         await fleet.stop()
+
+
+def test_demo_command_runs_the_fleet_and_prints_it() -> None:
+    """`testday demo --plain` starts hub and fleet on loopback and prints every device."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "testday.cli.main",
+            "demo",
+            "--plain",
+            "--rooms",
+            "2",
+            "--devices",
+            "3",
+            "--seconds",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "6/6 connected" in done.stdout
+    assert "6 devices:" in done.stdout
+    assert "VERDICT" in done.stdout

@@ -1,0 +1,72 @@
+"""Provides `testday console`: the live dashboard, attached to a hub or with one embedded."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from testday.cli.devices import console_token
+from testday.config.profiles import ProfileError
+from testday.config.site import SiteError
+from testday.console_client.messages import HubClient
+from testday.console_client.owned_hub import OwnedHubClient
+from testday.console_client.remote import RemoteClient
+from testday.hub.hub import Hub, HubSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--hub",
+        help="attach to a running hub (e.g. http://10.0.0.5:8765); without it, a hub runs "
+        "inside the console, serving agents like `testday serve`",
+    )
+    parser.add_argument(
+        "--console-token",
+        help="operator secret ($TESTDAY_CONSOLE_TOKEN; default: the local hub's data directory)",
+    )
+    parser.add_argument(
+        "--data", type=Path, default=None, help="data directory of the local or embedded hub"
+    )
+    parser.add_argument("--host", default="0.0.0.0", help="embedded hub: address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="embedded hub: port")
+    parser.add_argument("--profiles", type=Path, help="embedded hub: folder of profiles")
+    parser.add_argument(
+        "--interval", type=float, default=15.0, help="embedded hub: seconds between agent reports"
+    )
+
+
+def make_client(args: argparse.Namespace, data_dir: Path) -> HubClient:
+    if args.hub:
+        return RemoteClient(args.hub, console_token(args, data_dir))
+    settings = HubSettings(
+        data_dir=data_dir,
+        host=args.host,
+        port=args.port,
+        interval_s=args.interval,
+        profiles_dir=args.profiles,
+        agent_token=os.environ.get("TESTDAY_AGENT_TOKEN"),
+        console_token=args.console_token or os.environ.get("TESTDAY_CONSOLE_TOKEN"),
+    )
+    return OwnedHubClient(Hub(settings))
+
+
+def run_console(args: argparse.Namespace, data_dir: Path) -> int:
+    # Logging would draw over the dashboard; warnings go to a file in the data directory.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=data_dir / "console.log",
+        level=logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    try:
+        client = make_client(args, data_dir)
+    except (ProfileError, SiteError, ValueError) as exc:
+        print(f"testday console: {exc}", file=sys.stderr)
+        return 2
+    from testday.tui.run import run_dashboard
+
+    run_dashboard(client)
+    return 0

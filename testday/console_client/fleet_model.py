@@ -1,0 +1,289 @@
+"""Provides FleetModel: the dashboard's data layer, fed by hub messages, free of any UI library."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from testday.console_client.messages import (
+    ConnectionState,
+    DeviceDict,
+    DevicesChanged,
+    EventDict,
+    EventsAppended,
+    HubMessage,
+    Snapshot,
+)
+
+VERDICTS = ("offline", "not_ready", "warning", "ready")  # worst first: the problems-first order
+VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
+UNASSIGNED = "(no room)"  # where devices that reported no room are counted
+MAX_EVENTS = 5_000
+MAX_BATTERY_POINTS = 120
+
+BatteryPoint = tuple[float, float, bool]  # (hub ts, percent, plugged)
+
+
+def room_of(device: DeviceDict) -> str:
+    return device.get("room") or UNASSIGNED
+
+
+def name_of(device: DeviceDict) -> str:
+    return device.get("hostname") or device["id"]
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """ "Room 9" before "Room 10": digit runs compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
+
+
+def sort_key(device: DeviceDict) -> tuple[Any, ...]:
+    """Problems first (offline, not ready, warning, ready), then room, then hostname."""
+    return (
+        VERDICT_RANK.get(device.get("verdict", "offline"), 0),
+        natural_key(room_of(device)),
+        natural_key(name_of(device)),
+        device["id"],
+    )
+
+
+@dataclass(frozen=True)
+class RoomSummary:
+    """One room at a glance: how many devices per verdict, its profile and its worst problem."""
+
+    room: str
+    counts: dict[str, int]
+    profile: str | None
+    worst_device: str | None = None  # hostname of the worst device, None when all are ready
+    worst_reason: dict[str, Any] | None = None  # that device's first reason
+    session: str | None = None  # sessions arrive in a later issue; None reads "no session"
+
+    @property
+    def worst_problem(self) -> str | None:
+        """The room's problem in one line: "hostname: first reason's sentence"."""
+        if self.worst_device is None:
+            return None
+        message = self.worst_reason["message"] if self.worst_reason else "not ready"
+        return f"{self.worst_device}: {message}"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def status(self) -> str:
+        """The worst verdict present; "empty" for a room with no devices."""
+        return next((v for v in VERDICTS if self.counts.get(v)), "empty")
+
+
+@dataclass(frozen=True)
+class FleetChanges:
+    """What changed since the last take: the dashboard applies exactly this on its next tick."""
+
+    devices: frozenset[str] = frozenset()  # changed, added or removed (absent from the model)
+    rooms: frozenset[str] = frozenset()  # rooms whose summary may differ
+    events: tuple[EventDict, ...] = ()  # appended since the last take, oldest first
+    reset: bool = False  # a Snapshot replaced everything (event history included)
+
+
+@dataclass
+class _Pending:
+    devices: set[str] = field(default_factory=set)
+    rooms: set[str] = field(default_factory=set)
+    events: deque[EventDict] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
+    reset: bool = False
+
+
+class FleetModel:
+    """Every device the hub reported, its recent events and battery history, and what is dirty.
+
+    ``apply`` is cheap and does no rendering: a hub may deliver hundreds of changes a second,
+    and the dashboard drains them on its own timer with ``take_changes``.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        max_events: int = MAX_EVENTS,
+        max_battery_points: int = MAX_BATTERY_POINTS,
+    ) -> None:
+        self._clock = clock
+        self._max_battery_points = max_battery_points
+        self.devices: dict[str, DeviceDict] = {}
+        self.events: deque[EventDict] = deque(maxlen=max_events)
+        self.battery: dict[str, deque[BatteryPoint]] = {}
+        self.site_name = ""
+        self.site_rooms: dict[str, str] = {}  # room → profile id the site assigns
+        self.connected = False
+        self.detail = "connecting…"
+        self.stale = False
+        self.has_snapshot = False
+        self._hub_time: float | None = None
+        self._hub_time_received = 0.0
+        self._by_room: dict[str, set[str]] = {}
+        self._sort_keys: dict[str, tuple[Any, ...]] = {}  # computed once per change, read per tick
+        self._counts: Counter[str] = Counter()
+        self._pending = _Pending()
+
+    # --- input ----------------------------------------------------------------------------------
+
+    def apply(self, message: HubMessage) -> None:
+        """Fold one hub message into the model; marks what changed for the next take."""
+        if isinstance(message, Snapshot):
+            self._apply_snapshot(message)
+        elif isinstance(message, DevicesChanged):
+            self._set_hub_time(message.hub_time)
+            for device in message.devices:
+                self._put(device)
+                self._extend_battery(device)
+        elif isinstance(message, EventsAppended):
+            self.events.extend(message.events)
+            self._pending.events.extend(message.events)
+        elif isinstance(message, ConnectionState):
+            self.connected = message.connected
+            self.detail = message.detail
+            if not message.connected and self.has_snapshot:
+                # Keep the last state on screen, marked: a proctor must not trust it blindly.
+                self.stale = True
+
+    def _apply_snapshot(self, snapshot: Snapshot) -> None:
+        self._set_hub_time(snapshot.hub_time)
+        self.site_name = str(snapshot.site.get("name") or "")
+        old_site_rooms = set(self.site_rooms)
+        self.site_rooms = {str(k): str(v) for k, v in (snapshot.site.get("rooms") or {}).items()}
+        fresh = {d["id"]: d for d in snapshot.devices}
+        for device_id in list(self.devices):
+            if device_id not in fresh:
+                self._remove(device_id)
+        for device in snapshot.devices:
+            self._put(device)
+        self.battery = {}
+        for device in snapshot.devices:
+            history = snapshot.battery_history.get(device["id"], [])
+            points = deque(
+                (tuple(p) for p in history[-self._max_battery_points :]),
+                maxlen=self._max_battery_points,
+            )
+            self.battery[device["id"]] = points  # type: ignore[assignment]
+            self._extend_battery(device)
+        self.events.clear()
+        self.events.extend(snapshot.events)
+        self._pending.events.clear()
+        self._pending.reset = True
+        self._pending.rooms |= old_site_rooms | set(self.site_rooms)
+        self.has_snapshot = True
+        self.connected = True
+        self.stale = False
+
+    def _put(self, device: DeviceDict) -> None:
+        device_id = device["id"]
+        old = self.devices.get(device_id)
+        if old is not None:
+            self._unindex(old)
+        self.devices[device_id] = device
+        self._sort_keys[device_id] = sort_key(device)
+        room = room_of(device)
+        self._by_room.setdefault(room, set()).add(device_id)
+        self._counts[device.get("verdict", "offline")] += 1
+        self._pending.devices.add(device_id)
+        self._pending.rooms.add(room)
+
+    def _remove(self, device_id: str) -> None:
+        old = self.devices.pop(device_id)
+        del self._sort_keys[device_id]
+        self._unindex(old)
+        self.battery.pop(device_id, None)
+        self._pending.devices.add(device_id)
+
+    def _unindex(self, device: DeviceDict) -> None:
+        room = room_of(device)
+        members = self._by_room.get(room)
+        if members is not None:
+            members.discard(device["id"])
+            if not members:
+                del self._by_room[room]
+        self._counts[device.get("verdict", "offline")] -= 1
+        self._pending.rooms.add(room)
+
+    def _extend_battery(self, device: DeviceDict) -> None:
+        battery = (device.get("facts") or {}).get("battery") or {}
+        percent, seen = battery.get("percent"), device.get("last_seen")
+        if percent is None or seen is None:
+            return
+        points = self.battery.setdefault(device["id"], deque(maxlen=self._max_battery_points))
+        if not points or seen > points[-1][0]:
+            points.append((float(seen), float(percent), bool(battery.get("plugged"))))
+
+    def _set_hub_time(self, hub_time: float) -> None:
+        self._hub_time = hub_time
+        self._hub_time_received = self._clock()
+
+    # --- output ---------------------------------------------------------------------------------
+
+    def take_dirty(self) -> set[str]:
+        """Device ids changed, added or removed since the last take; a removed id is absent."""
+        dirty, self._pending.devices = self._pending.devices, set()
+        return dirty
+
+    def take_changes(self) -> FleetChanges:
+        """Everything pending since the last take (devices, rooms, events, reset), then clear."""
+        pending, self._pending = self._pending, _Pending()
+        return FleetChanges(
+            devices=frozenset(pending.devices),
+            rooms=frozenset(pending.rooms),
+            events=tuple(pending.events),
+            reset=pending.reset,
+        )
+
+    def hub_now(self) -> float:
+        """The hub's clock now, so ages ("12 s ago") do not depend on this machine's clock."""
+        if self._hub_time is None:
+            return self._clock()
+        return self._hub_time + max(0.0, self._clock() - self._hub_time_received)
+
+    def counts(self) -> dict[str, int]:
+        """Devices per verdict across the whole fleet, every verdict present (0 when none)."""
+        return {verdict: self._counts.get(verdict, 0) for verdict in VERDICTS}
+
+    def room_names(self) -> list[str]:
+        """Rooms with devices or assigned a profile by the site, in natural order."""
+        return sorted(set(self._by_room) | set(self.site_rooms), key=natural_key)
+
+    def rooms(self) -> list[RoomSummary]:
+        return [self.room(name) for name in self.room_names()]
+
+    def room(self, room: str) -> RoomSummary:
+        members = [self.devices[i] for i in self._by_room.get(room, ())]
+        counts = Counter(d.get("verdict", "offline") for d in members)
+        profiles = Counter(d["profile"] for d in members if d.get("profile"))
+        profile = self.site_rooms.get(room) or (profiles.most_common(1)[0][0] if profiles else None)
+        worst = min(members, key=lambda d: self._sort_keys[d["id"]], default=None)
+        if worst is not None and worst.get("verdict") == "ready":
+            worst = None
+        return RoomSummary(
+            room=room,
+            counts={verdict: counts.get(verdict, 0) for verdict in VERDICTS},
+            profile=profile,
+            worst_device=name_of(worst) if worst else None,
+            worst_reason=((worst.get("reasons") or [None])[0]) if worst else None,
+        )
+
+    def sort_key_of(self, device_id: str) -> tuple[Any, ...]:
+        """The device's problems-first key (see ``sort_key``), cached since its last change."""
+        return self._sort_keys[device_id]
+
+    def events_for(self, device_id: str) -> list[EventDict]:
+        """This device's events still held, oldest first."""
+        return [e for e in self.events if e.get("device_id") == device_id]
+
+    def battery_history(self, device_id: str) -> list[BatteryPoint]:
+        return list(self.battery.get(device_id, ()))
+
+    def sorted_devices(self, devices: Iterable[DeviceDict] | None = None) -> list[DeviceDict]:
+        """Problems first, then room, then hostname."""
+        chosen = self.devices.values() if devices is None else devices
+        return sorted(chosen, key=lambda d: self._sort_keys[d["id"]])

@@ -1,0 +1,51 @@
+"""Provides a hub client that owns its hub: starts it in the dashboard's loop, stops it after."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from testday.console_client.embedded import EmbeddedClient
+from testday.console_client.messages import ConnectionState, Sink
+from testday.hub.hub import Hub
+
+Hook = Callable[[Hub], Awaitable[None]]
+
+
+class OwnedHubClient:
+    """`testday console` with no --hub, and the demo: the hub lives inside the dashboard process.
+
+    The hub must start inside the event loop the dashboard runs, so it is started here, in
+    run(), rather than by the caller. `after_start` and `before_stop` let the demo start and
+    stop its simulated fleet around it.
+    """
+
+    def __init__(
+        self, hub: Hub, after_start: Hook | None = None, before_stop: Hook | None = None
+    ) -> None:
+        self.hub = hub
+        self.description = "embedded hub"
+        self._after_start = after_start
+        self._before_stop = before_stop
+        self._started = False
+
+    async def run(self, sink: Sink) -> None:
+        try:
+            await self.hub.start()
+        except OSError as exc:
+            sink(ConnectionState(False, f"embedded hub could not listen: {exc.strerror or exc}"))
+            raise
+        self._started = True
+        self.description = f"embedded hub on port {self.hub.port}"
+        if self._after_start is not None:
+            await self._after_start(self.hub)
+        await EmbeddedClient(self.hub).run(sink)
+
+    async def close(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        if self._before_stop is not None:
+            with contextlib.suppress(Exception):
+                await self._before_stop(self.hub)
+        await self.hub.stop()

@@ -1,0 +1,1 @@
+"""Provides the live dashboard (Textual). Nothing outside this package imports it."""

@@ -1,0 +1,188 @@
+"""Provides the dashboard's words for tables and logs: device cells, event lines, times."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from typing import Any
+
+from testday.cli.fleet_table import _app, _battery, _latency, _seen
+from testday.console_client.fleet_model import name_of, room_of
+from testday.console_client.messages import DeviceDict, EventDict
+from testday.core.reasons import REASONS
+
+# (key, label): the key addresses the DataTable column, so cells can be updated one by one.
+DEVICE_COLUMNS = (
+    ("device", "Device"),
+    ("room", "Room"),
+    ("verdict", "Verdict"),
+    ("battery", "Battery"),
+    ("app", "App"),
+    ("latency", "Latency"),
+    ("seen", "Seen"),
+    ("problem", "Problem"),
+)
+PROBLEM_WIDTH = 22  # the table must fit 100 columns; the full sentence is under it
+# Table-sized names where the catalogue's title is too long for PROBLEM_WIDTH.
+SHORT_TITLES = {
+    "device.unreported": "No report yet",
+    "identity.duplicate": "Duplicate identity",
+    "battery.forecast": "Battery won't last",
+    "app.missing": "App not installed",
+    "app.version_unknown": "App version unknown",
+    "os.unsupported": "OS not supported",
+    "os.version_unknown": "OS version unknown",
+    "network.down": "No network",
+    "dns.failed": "Name lookup fails",
+    "endpoint.unreachable": "Service unreachable",
+    "endpoint.slow": "Service slow",
+    "clock.skew": "Clock wrong",
+    "collector.failed": "A check failed",
+}
+VERDICT_LABEL = {
+    "offline": "offline",
+    "not_ready": "not ready",
+    "warning": "warning",
+    "ready": "ready",
+    "empty": "no devices",
+}
+NOTABLE_STATUSES = ("not_ready", "offline")
+_AROUND = re.compile(r"around (\d{1,2}:\d{2})")
+
+
+def css_class(verdict: str) -> str:
+    """The class a widget carries for a verdict: ``-not-ready``, ``-offline``, …"""
+    return "-" + verdict.replace("_", "-")
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def hms(ts: float, tz: tzinfo | None) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%H:%M:%S")
+
+
+def reason(device: DeviceDict, code: str) -> dict[str, Any] | None:
+    return next((r for r in device.get("reasons") or [] if r.get("code") == code), None)
+
+
+def forecast_text(device: DeviceDict) -> str:
+    """Short form of the battery.forecast reason: "empty 10:42" or "→ 8% at end"."""
+    found = reason(device, "battery.forecast")
+    if found is None:
+        return ""
+    match = _AROUND.search(found.get("message", ""))
+    if match:
+        return f"empty {match.group(1)}"
+    value = found.get("value")
+    return f"→ {value:.0f}% at end" if isinstance(value, int | float) else "will not last"
+
+
+def battery_cell(device: DeviceDict) -> str:
+    text = _battery(device.get("facts"))
+    forecast = forecast_text(device)
+    return f"{text} {forecast}" if forecast else text
+
+
+def reason_title(r: dict[str, Any] | None) -> str:
+    """A reason's short name ("Battery critical"); the full sentence is in the detail."""
+    if r is None:
+        return ""
+    spec = REASONS.get(r.get("code", ""))
+    return spec.title if spec else str(r.get("code", ""))
+
+
+def short_title(r: dict[str, Any] | None) -> str:
+    """A reason's name sized for a table cell or a card line."""
+    if r is None:
+        return ""
+    return SHORT_TITLES.get(r.get("code", "")) or reason_title(r)
+
+
+def problem_cell(device: DeviceDict) -> str:
+    reasons = device.get("reasons") or []
+    if not reasons:
+        return ""
+    more = f" +{len(reasons) - 1}" if len(reasons) > 1 else ""
+    return clip(short_title(reasons[0]), PROBLEM_WIDTH - len(more)) + more
+
+
+def problem_line(device: DeviceDict) -> str:
+    """The selected device's first reason in full, for the line under the table."""
+    reasons = device.get("reasons") or []
+    text = reasons[0]["message"] if reasons else "ready"
+    more = f"  (+{len(reasons) - 1} more: Enter)" if len(reasons) > 1 else ""
+    return f"{name_of(device)}: {text}{more}"
+
+
+def device_cells(device: DeviceDict, now: float) -> dict[str, str]:
+    """Every column of one device's row, keyed like DEVICE_COLUMNS."""
+    facts = device.get("facts")
+    return {
+        "device": name_of(device),
+        "room": room_of(device),
+        "verdict": VERDICT_LABEL.get(device.get("verdict", "offline"), "?"),
+        "battery": battery_cell(device),
+        "app": _app(facts),
+        "latency": _latency(facts),
+        "seen": seen_cell(device, now),
+        "problem": problem_cell(device),
+    }
+
+
+def seen_cell(device: DeviceDict, now: float) -> str:
+    return _seen(device.get("last_seen"), now)
+
+
+def searchable(device: DeviceDict) -> str:
+    """The text `/` matches: names, room, verdict and every reason, lower-cased."""
+    parts = [
+        device["id"],
+        device.get("hostname") or "",
+        room_of(device),
+        device.get("asset_tag") or "",
+        VERDICT_LABEL.get(device.get("verdict", ""), ""),
+    ]
+    for r in device.get("reasons") or []:
+        parts += [r.get("code", ""), r.get("message", "")]
+    return " ".join(parts).lower()
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def is_notable(event: EventDict) -> bool:
+    """What the Incidents log shows: devices turning not ready or offline, duplicate identities."""
+    kind = event.get("kind")
+    if kind == "identity.duplicate":
+        return True
+    return kind == "verdict.changed" and event.get("data", {}).get("status") in NOTABLE_STATUSES
+
+
+def event_text(event: EventDict) -> str:
+    """One event in plain words, without its time or device."""
+    kind, data = event.get("kind", ""), event.get("data") or {}
+    if kind == "verdict.changed":
+        status = VERDICT_LABEL.get(data.get("status", ""), data.get("status", "?"))
+        was = data.get("was")
+        codes = ", ".join(data.get("reasons") or [])
+        text = f"now {status}" + (f" (was {VERDICT_LABEL.get(was, was)})" if was else "")
+        return f"{text}: {codes}" if codes else text
+    if kind == "device.connected":
+        return f"connected from {data.get('peer', '?')}"
+    if kind == "device.disconnected":
+        why = data.get("why")
+        return "disconnected" + (f" ({why})" if why else "")
+    if kind == "identity.duplicate":
+        return "duplicate identity: " + ", ".join(data.get("peers") or [])
+    if kind == "agent.spool_dropped":
+        return f"agent dropped {data.get('count', '?')} spooled reports"
+    if kind == "command.result":
+        return f"command {'succeeded' if data.get('ok') else 'failed'}"
+    return kind
+
+
+def event_line(event: EventDict, who: str, tz: tzinfo | None) -> str:
+    room = event.get("room") or "-"
+    return f"{hms(event.get('ts', 0.0), tz)}  {room:<8} {who:<14} {event_text(event)}"

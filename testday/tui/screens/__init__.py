@@ -1,0 +1,1 @@
+"""Provides the dashboard's screens: rooms, devices, device detail, incidents, sessions, help."""

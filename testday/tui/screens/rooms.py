@@ -1,0 +1,92 @@
+"""Provides RoomsScreen: the default view, one card per room, coloured by its worst device."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+
+from testday.console_client.fleet_model import FleetChanges, natural_key
+from testday.tui.screens.live import LiveScreen
+from testday.tui.widgets.field import Field
+from testday.tui.widgets.room_card import RoomCard
+
+
+class RoomGrid(VerticalScroll, can_focus=False):
+    """The cards take the focus, so arrows move between rooms rather than scroll."""
+
+
+class RoomsScreen(LiveScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_room", "Room's devices"),
+        Binding("left", "move(-1)", "Previous room", show=False),
+        Binding("right", "move(1)", "Next room", show=False),
+        Binding("up", "move_row(-1)", "Room above", show=False),
+        Binding("down", "move_row(1)", "Room below", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cards: dict[str, RoomCard] = {}
+        self._stale_shown = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Field("ROOMS", id="title", classes="title")
+        yield RoomGrid(id="room-grid")
+
+    def show_changes(self, changes: FleetChanges) -> None:
+        model = self.model
+        rooms = set(model.room_names())
+        grid = self.query_one(RoomGrid)
+        touched = set(changes.rooms) | (set(self._cards) if changes.reset else set())
+        for room in sorted(touched, key=natural_key):
+            card = self._cards.get(room)
+            if room not in rooms:
+                if card is not None:
+                    del self._cards[room]
+                    card.remove()
+                continue
+            if card is None:
+                # Rooms keep their natural order: the new card goes before the next room's.
+                following = [r for r in self._cards if natural_key(r) > natural_key(room)]
+                before = self._cards[min(following, key=natural_key)] if following else None
+                card = self._cards[room] = RoomCard(room)
+                grid.mount(card, before=before)
+            card.show(model.room(room), model.stale)
+        if self._stale_shown != model.stale:
+            # Staleness dims every card, changed or not.
+            for card in self._cards.values():
+                card.set_class(model.stale, "-stale")
+            self._stale_shown = model.stale
+        title = f"ROOMS  {len(rooms)} rooms · {len(model.devices)} devices"
+        self.query_one("#title", Field).show(title + (" · STALE" if model.stale else ""))
+        if self.focused is None and self._cards:
+            first = min(self._cards, key=natural_key)
+            self._cards[first].focus()
+
+    def _focused_card(self) -> RoomCard | None:
+        return self.focused if isinstance(self.focused, RoomCard) else None
+
+    def action_open_room(self) -> None:
+        card = self._focused_card()
+        if card is not None:
+            self.dashboard.open_room(card.room)
+
+    def action_move(self, step: int) -> None:
+        self._move_by(step)
+
+    def action_move_row(self, rows: int) -> None:
+        columns = self.query_one(RoomGrid).styles.grid_size_columns or 1
+        self._move_by(rows * columns)
+
+    def _move_by(self, step: int) -> None:
+        order = sorted(self._cards, key=natural_key)
+        card = self._focused_card()
+        if not order:
+            return
+        index = order.index(card.room) if card else 0
+        target = self._cards[order[max(0, min(len(order) - 1, index + step))]]
+        target.focus()
+        target.scroll_visible()

@@ -1,0 +1,58 @@
+"""Provides RoomCard: one room at a glance — verdict counts, profile, session, worst problem."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+from testday.console_client.fleet_model import VERDICTS, RoomSummary
+from testday.tui.formatting import VERDICT_LABEL, css_class, short_title
+from testday.tui.widgets.field import Field
+
+
+class RoomCard(Vertical, can_focus=True):
+    """Its classes (-offline, -not-ready, -warning, -ready, -empty, -stale) set its colour."""
+
+    def __init__(self, room: str) -> None:
+        super().__init__(classes="room-card")
+        self.room = room
+        self.border_title = room
+        self._ready = Field(classes="ready")
+        self._problems = Field(classes="problems")
+        self._profile = Field(classes="profile")
+        # Sessions arrive in a later issue; the field is laid out now so the card will not move.
+        self._session = Field("no session", classes="session")
+        self._worst = Field(classes="worst")
+        self._status: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self._ready
+        yield self._problems
+        yield self._profile
+        yield self._session
+        yield self._worst
+
+    def show(self, summary: RoomSummary, stale: bool) -> None:
+        counts, status = summary.counts, summary.status
+        total = summary.total
+        self._ready.show(
+            "all ready"
+            if total and counts["ready"] == total
+            else f"{counts['ready']}/{total} ready"
+        )
+        problems = [f"{counts[v]} {VERDICT_LABEL[v]}" for v in VERDICTS[:-1] if counts[v]]
+        self._problems.show(" · ".join(problems) or "no problems")
+        self._profile.show(f"profile {summary.profile or '—'}")
+        self._session.show(summary.session or "no session")
+        worst = summary.worst_device
+        self._worst.show(f"{worst}: {short_title(summary.worst_reason)}" if worst else "")
+        self._worst.tooltip = summary.worst_problem  # the whole sentence, on hover
+        # Touch classes only on a change: each one restyles the card.
+        if status != self._status:
+            if self._status is not None:
+                self.remove_class(css_class(self._status))
+            self.add_class(css_class(status))
+            self._status = status
+            self.border_subtitle = VERDICT_LABEL[status]
+        if stale != self.has_class("-stale"):
+            self.set_class(stale, "-stale")

@@ -1,0 +1,170 @@
+"""Provides test peers for the dashboard: a scripted hub client, a frozen clock, a small fleet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import UTC
+from typing import Any
+
+from testday_agent.protocol import AppFacts, BatteryFacts, Facts
+from textual.pilot import Pilot
+
+from testday.console_client.messages import (
+    DeviceDict,
+    DevicesChanged,
+    EventDict,
+    HubMessage,
+    Sink,
+    Snapshot,
+)
+from testday.core.fleet import Device
+from testday.core.readiness import Observed, evaluate
+from testday.hub.device_rows import device_json
+from tests.core.devices import NOW, PROFILE, battery_at, drain, endpoint_down, healthy, with_
+
+SITE = {"name": "Lincoln High", "rooms": {"101": PROFILE.id, "112": PROFILE.id}}
+
+
+class FrozenClock:
+    """Time stands still unless a test moves it."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class ScriptedClient:
+    """A HubClient that delivers exactly the messages a test pushes, in order."""
+
+    description = "scripted hub"
+
+    def __init__(self, *messages: HubMessage) -> None:
+        self._queue: asyncio.Queue[HubMessage] = asyncio.Queue()
+        self.closed = False
+        self.push(*messages)
+
+    def push(self, *messages: HubMessage) -> None:
+        for message in messages:
+            self._queue.put_nowait(message)
+
+    async def run(self, sink: Sink) -> None:
+        while True:
+            message = await self._queue.get()
+            sink(message)
+            self._queue.task_done()
+
+    async def delivered(self) -> None:
+        await self._queue.join()
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def settle(pilot: Pilot[Any], client: ScriptedClient) -> None:
+    """Wait until every pushed message is delivered and a refresh tick has applied it."""
+    await asyncio.wait_for(client.delivered(), timeout=5)
+    app: Any = pilot.app
+    seen = app.tick_count
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if app.tick_count > seen:
+            break
+    await pilot.pause()
+
+
+# --- a small fleet, judged by the real readiness engine ------------------------------------------
+
+
+def make_device(
+    device_id: str,
+    room: str | None,
+    facts: Facts | None = None,
+    *,
+    hostname: str | None = None,
+    presence: str = "online",
+    last_seen: float = NOW - 5,
+    samples: Iterable[tuple[float, float, bool]] = (),
+) -> DeviceDict:
+    """A device dict exactly as the hub serves it (device_json), with a real verdict."""
+    facts = healthy() if facts is None else facts
+    device = Device(
+        device_id=device_id,
+        first_seen=NOW - 3600,
+        hostname=hostname or device_id,
+        room=room,
+        os_family="windows",
+        os_version="10.0.22631",
+        agent_version="0.1.0",
+        last_seen=last_seen,
+        last_seq=42,
+        facts=facts,
+        presence=presence,  # type: ignore[arg-type]
+    )
+    if presence != "offline":
+        device.connections = {"c1": "10.0.0.9:50000"}
+    device.battery_samples.extend(samples)
+    observed = Observed(
+        facts=facts,
+        presence=presence,  # type: ignore[arg-type]
+        last_seen=last_seen,
+        battery_samples=tuple(samples),
+    )
+    device.verdict = evaluate(PROFILE, observed, NOW, tz=UTC)
+    return device_json(device, PROFILE.id)
+
+
+def outdated_app() -> Facts:
+    return with_(healthy(), apps=[AppFacts(name="TestApp", installed=True, version="1.12.0")])
+
+
+def fleet() -> list[DeviceDict]:
+    """Three rooms: one all ready, one with every kind of problem, one without a site profile."""
+    draining = drain(start=37.0, per_min=0.9)
+    return [
+        *(make_device(f"lab-0{n}", "101") for n in range(1, 5)),
+        make_device("lab-05", "101", battery_at(8.0, plugged=False)),
+        *(make_device(f"c112-0{n}", "112") for n in range(1, 4)),
+        make_device("c112-04", "112", presence="offline", last_seen=NOW - 1200),
+        make_device("c112-05", "112", outdated_app()),
+        make_device(
+            "c112-06",
+            "112",
+            with_(healthy(), battery=BatteryFacts(present=True, percent=37.0, plugged=False)),
+            samples=draining,
+        ),
+        make_device("lib-01", "Library"),
+        make_device("lib-02", "Library", with_(healthy(), network=endpoint_down("Cache"))),
+    ]
+
+
+def events() -> list[EventDict]:
+    return [
+        event(NOW - 1200, "device.disconnected", "c112-04", "112", peer="10.0.0.4", why="closed"),
+        event(NOW - 1190, "verdict.changed", "c112-04", "112", status="offline", was="ready"),
+        event(NOW - 300, "verdict.changed", "lab-05", "101", status="not_ready", was="warning",
+              reasons=["battery.critical"]),
+        event(NOW - 60, "verdict.changed", "c112-06", "112", status="not_ready", was="warning",
+              reasons=["battery.forecast", "battery.low"]),
+    ]  # fmt: skip
+
+
+def event(ts: float, kind: str, device_id: str, room: str, **data: Any) -> EventDict:
+    return {"ts": ts, "kind": kind, "device_id": device_id, "room": room, "data": data}
+
+
+def snapshot(devices: list[DeviceDict] | None = None) -> Snapshot:
+    devices = fleet() if devices is None else devices
+    history = {
+        "c112-06": [(float(t), float(p), bool(plugged)) for t, p, plugged in drain(37.0, 0.9)]
+    }
+    return Snapshot(devices, events(), NOW, SITE, history)
+
+
+def changed(*devices: DeviceDict, hub_time: float = NOW) -> DevicesChanged:
+    return DevicesChanged(list(devices), hub_time)
