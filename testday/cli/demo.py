@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--speed",
         type=float,
-        default=10.0,
-        help="batteries drain this many times faster than in life (default 10)",
+        default=2.0,
+        help="batteries drain this many times faster than in life (default 2)",
     )
     parser.add_argument(
         "--plain",

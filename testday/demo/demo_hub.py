@@ -20,7 +20,7 @@ class DemoOptions:
     rooms: int = 4
     devices: int = 30  # per room
     seed: int = 1
-    speed: float = 10.0  # batteries drain this many times faster than in life
+    speed: float = 2.0  # batteries drain this many times faster than in life
 
 
 @dataclass

@@ -74,8 +74,13 @@ def build_scenario(
                 os_version=os_version,
                 app_version=older(current) if rng.random() < 0.06 else current,
                 battery_present=os_family != "windows" or rng.random() < 0.5,
-                battery_start=rng.choice((rng.uniform(15, 45), rng.uniform(55, 100), 100.0)),
-                drain_per_min=rng.uniform(0.2, 1.2) * speed,
+                # Most batteries were charged overnight; a few carts were not plugged in.
+                battery_start=rng.uniform(15, 45) if rng.random() < 0.12 else rng.uniform(70, 100),
+                # ~0.1–0.35 %/min is a healthy laptop or Chromebook; one in ten is worn out.
+                drain_per_min=(
+                    rng.uniform(0.6, 1.0) if rng.random() < 0.1 else rng.uniform(0.1, 0.35)
+                )
+                * speed,
                 plugged=rng.random() < 0.25,
                 wifi=rng.random() < 0.85,
                 base_latency_ms=rng.uniform(20, 90),
