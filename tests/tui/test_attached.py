@@ -1,0 +1,73 @@
+"""Tests a dashboard attached to a real hub over /console: same fleet as the API, changes < 1 s."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from testday_agent.protocol import Ack, BatteryFacts, Facts, Report, SystemFacts, encode
+from textual.coordinate import Coordinate
+
+from testday.console_client.remote import RemoteClient
+from testday.hub.hub import Hub
+from testday.tui.app import TestdayApp
+from testday.tui.screens.devices import DevicesScreen
+from testday.tui.widgets.device_table import DeviceTable
+from tests.conftest import CONSOLE_TOKEN, api_devices
+from tests.hub.test_agent_endpoint import greet, recv_message
+
+
+def facts(hostname: str, percent: float) -> Facts:
+    return Facts(
+        battery=BatteryFacts(present=True, percent=percent, plugged=False),
+        system=SystemFacts(os_family="linux", os_version="12", hostname=hostname),
+    )
+
+
+async def report(ws, seq: int, hostname: str, percent: float) -> None:  # type: ignore[no-untyped-def]
+    await ws.send(encode(Report(seq=seq, sent_at=time.time(), facts=facts(hostname, percent))))
+    await recv_message(ws, Ack)
+
+
+def table_rows(table: DeviceTable) -> dict[str, tuple[str, str]]:
+    """device id → (verdict, battery) as the table shows them."""
+    rows = {}
+    for r in range(table.row_count):
+        key = str(table.coordinate_to_cell_key(Coordinate(r, 0)).row_key.value)
+        rows[key] = (table.get_cell(key, "verdict").plain, table.get_cell(key, "battery").plain)
+    return rows
+
+
+async def test_attached_dashboard_matches_the_api_and_follows_within_a_second(hub: Hub) -> None:
+    """Attached with --hub semantics (RemoteClient), the table equals /api/devices and a
+    report's new battery reading shows within 1 s."""
+    agents = []
+    for n in range(3):
+        ws, _ = await greet(hub, f"dev-{n}")
+        await report(ws, 1, f"lab-{n}", 90.0 - n * 30)
+        agents.append(ws)
+    app = TestdayApp(RemoteClient(f"http://127.0.0.1:{hub.port}", CONSOLE_TOKEN))
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("d")
+            table = app.screen.query_one(DeviceTable)
+            assert isinstance(app.screen, DevicesScreen)
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if table.row_count == 3:
+                    break
+            api = await asyncio.to_thread(api_devices, hub.port)
+            shown = table_rows(table)
+            assert set(shown) == {d["id"] for d in api}
+            assert {k: v[0] for k, v in shown.items()} == {
+                d["id"]: d["verdict"].replace("_", " ") for d in api
+            }
+
+            await report(agents[0], 2, "lab-0", 42.0)
+            changed_at = time.monotonic()
+            while not table.get_cell("dev-0", "battery").plain.startswith("42%"):
+                await pilot.pause(0.02)
+                assert time.monotonic() - changed_at < 1.0, table_rows(table)["dev-0"]
+    finally:
+        for ws in agents:
+            await ws.close()
