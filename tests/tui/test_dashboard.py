@@ -289,3 +289,21 @@ async def test_a_failing_client_becomes_a_notification_not_a_crash() -> None:
         assert not app.model.connected
         assert "socket exploded" in app.model.detail
         assert client.closed
+
+
+async def test_growing_age_text_widens_its_column() -> None:
+    """ "9s ago" becoming "10s ago" as the clock moves is shown whole, not clipped."""
+    clock = FrozenClock()
+    recent = make_device("lab-01", "101", battery_at(95.0, plugged=False))
+    recent["last_seen"] = clock() - 9
+    client = ScriptedClient(snapshot([recent]))
+    app = TestdayApp(client, clock=clock, tz=UTC)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, client)
+        table = await devices_screen(app, pilot)
+        assert cell(table, "lab-01", "seen") == "9s ago"
+        clock.advance(1)
+        await pilot.pause(0.6)
+        assert cell(table, "lab-01", "seen") == "10s ago"
+        width = next(c.content_width for c in table.columns.values() if c.key.value == "seen")
+        assert width >= len("10s ago")

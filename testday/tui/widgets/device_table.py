@@ -128,9 +128,13 @@ class DeviceTable(DataTable[Text]):
                 if device is None or device_id is None:
                     continue
                 text = seen_cell(device, now)
-                if self._shown[device_id]["seen"] != text:
+                old = self._shown[device_id]["seen"]
+                if old != text:
                     self._shown[device_id]["seen"] = text
-                    self.update_cell(device_id, "seen", Text(text, end=""))
+                    # "9s ago" → "10s ago" grows: widen the column rather than clip it.
+                    self.update_cell(
+                        device_id, "seen", Text(text, end=""), update_width=len(text) > len(old)
+                    )
 
     # --- internals ------------------------------------------------------------------------------
 
