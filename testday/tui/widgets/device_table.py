@@ -51,8 +51,8 @@ class DeviceTable(DataTable[Text]):
         self._keys: dict[str, tuple[Any, ...]] = {}  # device id → sort key as displayed
 
     def on_mount(self) -> None:
-        for key, label in DEVICE_COLUMNS:
-            self.add_column(label, key=key)
+        for key, label, width in DEVICE_COLUMNS:
+            self.add_column(label, key=key, width=width)
 
     @property
     def shown_ids(self) -> set[str]:
@@ -128,13 +128,9 @@ class DeviceTable(DataTable[Text]):
                 if device is None or device_id is None:
                     continue
                 text = seen_cell(device, now)
-                old = self._shown[device_id]["seen"]
-                if old != text:
+                if self._shown[device_id]["seen"] != text:
                     self._shown[device_id]["seen"] = text
-                    # "9s ago" → "10s ago" grows: widen the column rather than clip it.
-                    self.update_cell(
-                        device_id, "seen", Text(text, end=""), update_width=len(text) > len(old)
-                    )
+                    self.update_cell(device_id, "seen", Text(text, end=""))
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -162,9 +158,7 @@ class DeviceTable(DataTable[Text]):
         for column, text in cells.items():
             if text != old[column] or (moved and column == "device"):
                 value = self._cell(column, text, device, key)
-                self.update_cell(
-                    device_id, column, value, update_width=len(text) > len(old[column])
-                )
+                self.update_cell(device_id, column, value)
         self._shown[device_id], self._keys[device_id] = cells, key
         return moved
 
