@@ -48,6 +48,7 @@ class DevicesScreen(LiveScreen):
         now = model.hub_now()
         if changes.devices:
             table.sync(model, changes.devices, self.filter.matches, now)
+        table.settle_order()
         table.refresh_ages(model, now)
         self._show_title()
         self._show_selected()
