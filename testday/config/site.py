@@ -94,6 +94,7 @@ def parse_site(text: str, source: str, known_profiles: Collection[str] | None) -
     """Decode a site file; every profile it names must be in ``known_profiles`` (None: no check)."""
     data: dict[str, Any] = load_toml(text, source, SiteError)
     raw_rooms = data.pop("rooms", {})
+    data.pop("sessions", None)  # planned sessions: parsed by config.sessions_file
     info = convert(data, source, _SiteFile, SiteError).site
     if not isinstance(raw_rooms, dict):
         raise SiteError(
