@@ -1,4 +1,4 @@
-"""Provides the `testday` command: serve, devices, profiles check, demo."""
+"""Provides the `testday` command: serve, devices, profiles check, demo, incidents, exports."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from testday import __version__
 from testday.cli import console as console_cli
 from testday.cli import demo as demo_cli
+from testday.cli import incidents as incidents_cli
 
 DEFAULT_PORT = 8765
 
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         "readings, real loopback websockets) and open the dashboard on it.",
     )
     demo_cli.add_arguments(demo)
+    incidents_cli.add_arguments(sub)
     return parser
 
 
@@ -113,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             return console_cli.run_console(args, args.data or default_data_dir())
         if args.command == "demo":
             return demo_cli.run_demo(args)
+        if args.command in ("verify", "export", "incident"):
+            return incidents_cli.run_incidents(args, args.data or default_data_dir())
     except KeyboardInterrupt:
         return 130
     return 2

@@ -67,6 +67,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
         "CREATE INDEX reports_received_ts ON reports (received_ts)",
     ),
+    # 2: the incident log's hash chain. ``event`` holds the canonical JSON that was hashed; it is
+    # declared TEXT rather than JSON because a JSON type name gets NUMERIC affinity in SQLite.
+    (
+        """
+        CREATE TABLE incident_chain (
+            seq       INTEGER PRIMARY KEY CHECK (seq >= 1),
+            prev_hash TEXT NOT NULL,
+            hash      TEXT NOT NULL,
+            event     TEXT NOT NULL CHECK (json_valid(event))
+        )
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

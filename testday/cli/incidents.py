@@ -1,0 +1,148 @@
+"""Provides `testday verify`, `testday export` and `testday incident add` on the incident chain."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from testday.core.incident_fields import CATEGORIES, SEVERITIES, IncidentFieldError, TimedLine
+from testday.core.incidents import IncidentError, IncidentLog
+from testday.reports.csv_export import export_csv
+from testday.reports.json_export import export_json
+from testday.reports.verify_export import verify_entries, verify_export
+from testday.store.database import Store
+from testday.store.incident_store import ChainBrokenError, ChainConflictError, IncidentStore
+
+DATABASE_FILE = "testday.sqlite3"  # the hub's file name (testday.hub.hub.DATABASE_FILE)
+# Names in stored events were allowed when they were written; replaying must not refuse them.
+REPLAY_NAMES = True
+
+
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    """Register the verify, export and incident subcommands on the top-level parser."""
+    data_help = "data directory (default: $TESTDAY_DATA or ~/.local/share/testday)"
+    verify = sub.add_parser(
+        "verify",
+        help="check the incident hash chain (live database or a JSON export)",
+        description="Check every link of the incident hash chain, and that each incident's state "
+        "equals the fold of its events. Exit 1 and name the first entry that does not match.",
+    )
+    source = verify.add_mutually_exclusive_group()
+    source.add_argument("file", nargs="?", type=Path, metavar="FILE.json", help="a JSON export")
+    source.add_argument("--data", type=Path, default=None, help=data_help)
+
+    export = sub.add_parser(
+        "export",
+        help="export incidents as CSV (bulk upload) or JSON (everything, with hashes)",
+        description="Export every incident. CSV: one row per affected student per incident, "
+        "with documented, stable columns. JSON: states, events and chain hashes; check it with "
+        "`testday verify FILE.json`. Files are created readable by their owner only. "
+        "PDF (a printable report per session) is not available yet; it comes in a later release.",
+    )
+    export.add_argument("--format", required=True, choices=("csv", "json"), help="csv or json")
+    export.add_argument("--out", required=True, type=Path, help="file to write (replaced whole)")
+    export.add_argument("--data", type=Path, default=None, help=data_help)
+
+    incident = sub.add_parser("incident", help="the incident log")
+    actions = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add",
+        help="log an incident by hand",
+        description="Append a new incident (a `created` event) to the hash-chained log; the "
+        "description becomes the first line of its sequence of events.",
+    )
+    add.add_argument("--data", type=Path, default=None, help=data_help)
+    add.add_argument("--category", required=True, choices=tuple(CATEGORIES))
+    add.add_argument("--subcategory", required=True, help="e.g. device_lost, network_outage")
+    add.add_argument("--severity", required=True, choices=SEVERITIES)
+    add.add_argument("--room", required=True)
+    add.add_argument("--device", action="append", default=[], help="device id (repeatable)")
+    add.add_argument("--student", action="append", default=[], help="state ID (repeatable)")
+    add.add_argument("--description", required=True, help="what happened, in a sentence or two")
+    add.add_argument("--by", default=None, help="who logs it (default: your user name)")
+
+
+def run_incidents(args: argparse.Namespace, data_dir: Path) -> int:
+    """Run verify, export or incident add; returns the exit code."""
+    if args.command == "verify" and args.file is not None:
+        check = verify_export(args.file)
+        print(check.describe(), file=sys.stdout if check.ok else sys.stderr)
+        return 0 if check.ok else 1
+    db_path = data_dir / DATABASE_FILE
+    if args.command != "incident" and not db_path.exists():
+        # verify and export only read: opening would create an empty database and "pass".
+        print(f"no database at {db_path}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_run_on_store(args, db_path))
+    except ChainBrokenError as exc:
+        print(f"{exc}; run `testday verify` for details", file=sys.stderr)
+        return 1
+    except (IncidentError, IncidentFieldError, ChainConflictError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _run_on_store(args: argparse.Namespace, db_path: Path) -> int:
+    store = await Store.open(db_path)
+    try:
+        incidents = IncidentStore(store)
+        if args.command == "verify":
+            check = verify_entries(await incidents.load())
+            print(check.describe(), file=sys.stdout if check.ok else sys.stderr)
+            return 0 if check.ok else 1
+        log = await incidents.load_log(names_allowed=REPLAY_NAMES)
+        if args.command == "export":
+            return _export(args, log)
+        return await _add(args, log, incidents)
+    finally:
+        await store.close()
+
+
+def _export(args: argparse.Namespace, log: IncidentLog) -> int:
+    progress = _progress_bar if sys.stderr.isatty() else None
+    if args.format == "csv":
+        rows = export_csv(log.incidents(), args.out, progress)
+        summary = f"{rows} rows for {len(log.incidents())} incidents"
+    else:
+        count = export_json(log, args.out, datetime.now().astimezone(), progress)
+        summary = f"{count} incidents, {len(log.entries)} chain entries"
+    print(f"wrote {args.out}: {summary}")
+    return 0
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total if total else width
+    end = "\n" if done >= total else ""
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\rexporting [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+async def _add(args: argparse.Namespace, log: IncidentLog, incidents: IncidentStore) -> int:
+    now = datetime.now().astimezone()  # local time with offset: reports are read locally
+    actor = args.by or getpass.getuser()
+    incident_id = _next_id(log)
+    event = log.create(
+        incident_id, actor, now,
+        category=args.category, subcategory=args.subcategory, severity=args.severity,
+        room=args.room, devices=tuple(args.device), affected_students=tuple(args.student),
+        occurred_at=now, source="manual", sequence=(TimedLine(now, args.description),),
+    )  # fmt: skip
+    entry = log.append(event)
+    await incidents.append([entry])
+    print(f"{incident_id} logged (chain seq {entry.seq})")
+    return 0
+
+
+def _next_id(log: IncidentLog) -> str:
+    # Ids only need to be unique in this log; the chain append refuses a concurrent duplicate.
+    taken = {incident.id for incident in log.incidents()}
+    n = len(taken) + 1
+    while f"INC-{n:05d}" in taken:
+        n += 1
+    return f"INC-{n:05d}"

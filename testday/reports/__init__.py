@@ -1,0 +1,1 @@
+"""Provides incident exports (CSV, JSON) and the verifier for JSON exports."""
