@@ -13,6 +13,7 @@ from testday.core.incident_fields import CATEGORIES, SEVERITIES, IncidentFieldEr
 from testday.core.incidents import IncidentError, IncidentLog
 from testday.reports.csv_export import export_csv
 from testday.reports.json_export import export_json
+from testday.reports.pdf_export import export_pdf
 from testday.reports.verify_export import verify_entries, verify_export
 from testday.store.database import Store
 from testday.store.incident_store import ChainBrokenError, ChainConflictError, IncidentStore
@@ -37,13 +38,16 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 
     export = sub.add_parser(
         "export",
-        help="export incidents as CSV (bulk upload) or JSON (everything, with hashes)",
+        help="export incidents as CSV (bulk upload), JSON (everything, with hashes) or PDF",
         description="Export every incident. CSV: one row per affected student per incident, "
         "with documented, stable columns. JSON: states, events and chain hashes; check it with "
-        "`testday verify FILE.json`. Files are created readable by their owner only. "
-        "PDF (a printable report per session) is not available yet; it comes in a later release.",
+        "`testday verify FILE.json`. PDF: a printable report per session with its timeline, "
+        "each incident and signature lines. Files are created readable by their owner only.",
     )
-    export.add_argument("--format", required=True, choices=("csv", "json"), help="csv or json")
+    export.add_argument("--format", required=True, choices=("csv", "json", "pdf"))
+    export.add_argument(
+        "--session", default=None, metavar="ID", help="only this session's incidents (csv, pdf)"
+    )
     export.add_argument("--out", required=True, type=Path, help="file to write (replaced whole)")
     export.add_argument("--data", type=Path, default=None, help=data_help)
 
@@ -105,9 +109,19 @@ async def _run_on_store(args: argparse.Namespace, db_path: Path) -> int:
 
 def _export(args: argparse.Namespace, log: IncidentLog) -> int:
     progress = _progress_bar if sys.stderr.isatty() else None
+    session = args.session
+    if args.format == "json" and session is not None:
+        # A JSON export is the whole chain so `verify` can check it; a slice would not verify.
+        print("error: --session applies to csv and pdf; JSON holds every incident", file=sys.stderr)
+        return 2
     if args.format == "csv":
-        rows = export_csv(log.incidents(), args.out, progress)
-        summary = f"{rows} rows for {len(log.incidents())} incidents"
+        chosen = [i for i in log.incidents() if session is None or i.session_id == session]
+        rows = export_csv(chosen, args.out, progress)
+        summary = f"{rows} rows for {len(chosen)} incidents"
+    elif args.format == "pdf":
+        now = datetime.now().astimezone()
+        count = export_pdf(log, args.out, now, progress, session_id=session)
+        summary = f"{count} incidents"
     else:
         count = export_json(log, args.out, datetime.now().astimezone(), progress)
         summary = f"{count} incidents, {len(log.entries)} chain entries"

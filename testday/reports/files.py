@@ -56,3 +56,10 @@ def report(progress: Progress | None, done: int, total: int) -> None:
     """Call ``progress`` every PROGRESS_EVERY items and at the end."""
     if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
         progress(done, total)
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically with mode 0600 (for formats built whole, like PDF)."""
+    with private_atomic_writer(path) as handle:
+        # Nothing went through the text layer, so writing beneath it keeps the bytes exact.
+        handle.buffer.write(data)
