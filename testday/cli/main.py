@@ -11,6 +11,7 @@ from testday import __version__
 from testday.cli import console as console_cli
 from testday.cli import demo as demo_cli
 from testday.cli import incidents as incidents_cli
+from testday.cli import sessions as sessions_cli
 
 DEFAULT_PORT = 8765
 
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_cli.add_arguments(demo)
     incidents_cli.add_arguments(sub)
+    sessions_cli.add_arguments(sub)
     return parser
 
 
@@ -117,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             return demo_cli.run_demo(args)
         if args.command in ("verify", "export", "incident"):
             return incidents_cli.run_incidents(args, args.data or default_data_dir())
+        if args.command == "session":
+            return sessions_cli.run_sessions(args, args.data or default_data_dir())
     except KeyboardInterrupt:
         return 130
     return 2

@@ -79,6 +79,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    # 3: testing sessions as an append-only event log; a session is rebuilt by replaying its
+    # events, so its transition history keeps every time and actor.
+    (
+        """
+        CREATE TABLE session_events (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts         REAL NOT NULL,
+            session_id TEXT NOT NULL,
+            kind       TEXT NOT NULL,
+            data       TEXT NOT NULL CHECK (json_valid(data))
+        )
+        """,
+        "CREATE INDEX session_events_session ON session_events (session_id, id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

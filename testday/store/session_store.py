@@ -1,0 +1,110 @@
+"""Provides SessionStore: testing sessions kept as an append-only event log in SQLite."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from testday.core import sessions
+from testday.core.sessions import RosterEntry, Session, SessionError, SessionEvent
+from testday.store.database import Store
+
+CREATED = "session.created"
+ACTION_OF: dict[str, sessions.Action] = {kind: a for a, kind in sessions.EVENT_KINDS.items()}
+ASSIGNED = frozenset({"session.roster_assigned", "session.device_swapped"})
+# Plan fields copied verbatim into the created event; the core's created() keeps only a few.
+PLAN_FIELDS = (
+    "id", "name", "program", "test", "grade", "content_area", "profile_id", "proctor",
+    "test_administrator", "scheduled_start", "scheduled_end",
+)  # fmt: skip
+
+
+class SessionExistsError(SessionError):
+    """A session with this id is already stored."""
+
+
+class UnknownSessionError(SessionError):
+    """No stored session has this id."""
+
+
+def plan_record(session: Session) -> dict[str, Any]:
+    """The session's plan as JSON-ready data: enough to rebuild it before any transition."""
+    record: dict[str, Any] = {name: getattr(session, name) for name in PLAN_FIELDS}
+    record["rooms"] = list(session.rooms)
+    record["roster"] = [dataclasses.asdict(e) for e in session.roster]
+    return record
+
+
+def session_from_plan(record: dict[str, Any]) -> Session:
+    roster = tuple(RosterEntry(**e) for e in record.get("roster", ()))
+    fields = {name: record[name] for name in PLAN_FIELDS if name in record}
+    return Session(**fields, rooms=tuple(record["rooms"]), roster=roster)
+
+
+class SessionStore:
+    """The ``session_events`` table of a :class:`Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def create(self, session: Session, now: float, actor: str) -> SessionEvent:
+        """Store a new session (its created event carrying the full plan); returns the event."""
+        event = sessions.created(session, now, actor)
+        await self.append(event, session)
+        return event
+
+    async def append(self, event: SessionEvent, session: Session | None = None) -> None:
+        """Append one event, fsynced; a created event needs the ``session`` it creates."""
+        data = dict(event.data)
+        if event.kind == CREATED:
+            if session is None or session.id != event.session_id:
+                raise ValueError("a session.created event is stored with the session it creates")
+            data["session"] = plan_record(session)
+        raw = json.dumps(data, sort_keys=True)
+        # The Store's transaction helper is package-private; this table is part of the same store.
+        async with self.store._transaction(durable=True) as conn:
+            # Checked under the write lock so two writers cannot create the same id twice.
+            seen = await conn.execute_fetchall(
+                "SELECT 1 FROM session_events WHERE session_id = ? AND kind = ? LIMIT 1",
+                (event.session_id, CREATED),
+            )
+            if event.kind == CREATED and seen:
+                raise SessionExistsError(f"session {event.session_id!r} already exists")
+            if event.kind != CREATED and not seen:
+                raise UnknownSessionError(f"no session {event.session_id!r}")
+            await conn.execute(
+                "INSERT INTO session_events (ts, session_id, kind, data) VALUES (?, ?, ?, ?)",
+                (event.ts, event.session_id, event.kind, raw),
+            )
+
+    async def load(self) -> dict[str, Session]:
+        """Every stored session, rebuilt by replaying its events in the order they were stored."""
+        rows = await self.store._fetch(
+            "SELECT ts, session_id, kind, data FROM session_events ORDER BY id"
+        )
+        out: dict[str, Session] = {}
+        for ts, session_id, kind, raw in rows:
+            data = json.loads(raw)
+            if kind == CREATED:
+                out[session_id] = session_from_plan(data["session"])
+            elif session_id in out:
+                out[session_id] = replay(out[session_id], kind, float(ts), data)
+        return out
+
+    async def get(self, session_id: str) -> Session:
+        found = (await self.load()).get(session_id)
+        if found is None:
+            raise UnknownSessionError(f"no session {session_id!r}")
+        return found
+
+
+def replay(session: Session, kind: str, ts: float, data: dict[str, Any]) -> Session:
+    """Apply one stored event; kinds this version does not know are skipped (newer writers)."""
+    actor = data.get("actor", "")
+    if kind in ACTION_OF:
+        return sessions.apply(session, ACTION_OF[kind], ts, actor, data.get("note", ""))[0]
+    if kind in ASSIGNED:
+        student, device = data["student"], data["device"]
+        return sessions.assign_device(session, student, device, ts, actor, data.get("note", ""))[0]
+    return session
