@@ -5,25 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
-import os
 import re
 import sys
 import time
-import urllib.error
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-import msgspec
-from testday_agent.protocol import Facts
-
-from testday.config.profiles import default_profiles_dir, load_profiles
 from testday.config.sessions_file import SessionsError, load_sessions
-from testday.core.fleet import Device
-from testday.core.readiness_sweep import SweepResult, sweep
 from testday.core.sessions import ACTIONS, Action, Session, SessionError, apply
 from testday.store.database import Store
 from testday.store.session_store import SessionStore
@@ -84,6 +73,8 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 def run_sessions(args: argparse.Namespace, data_dir: Path) -> int:
     """Run one session action against the data dir's database; returns the exit code."""
     if args.session_command == "check":
+        from testday.cli.session_check import run_check
+
         return run_check(args, data_dir)
     try:
         return asyncio.run(_run(args, data_dir))
@@ -101,7 +92,7 @@ async def _run(args: argparse.Namespace, data_dir: Path) -> int:
         if command == "create":
             session = _from_args(args)
             await sessions.create(session, time.time(), actor)
-            print(f"{session.id} created ({_when(session.scheduled_start)})")
+            print(f"{session.id} created ({format_when(session.scheduled_start)})")
         elif command == "list":
             print(_table(list((await sessions.load()).values()), time.time()))
         elif command == "show":
@@ -113,159 +104,10 @@ async def _run(args: argparse.Namespace, data_dir: Path) -> int:
             session = await sessions.get(args.id)
             new, event = apply(session, action, time.time(), actor, args.note)
             await sessions.append(event)
-            print(f"{new.id}: {_state(new.state)}")
+            print(f"{new.id}: {format_state(new.state)}")
         return 0
     finally:
         await store.close()
-
-
-def run_check(args: argparse.Namespace, data_dir: Path) -> int:
-    """Sweep the session's rooms on a live hub: 0 ready, 1 something to fix, 2 cannot check."""
-    from testday.cli.devices import DEFAULT_HUB, console_token, fetch_devices, http_base
-
-    try:
-        session = asyncio.run(_load_session(data_dir, args.id))
-    except SessionError as exc:
-        print(f"testday session check: {exc}", file=sys.stderr)
-        return 2
-    try:
-        profiles = load_profiles(args.profiles or default_profiles_dir())
-    except Exception as exc:  # a broken profile folder: say which, do not trace back
-        print(f"testday session check: cannot load profiles: {exc}", file=sys.stderr)
-        return 2
-    profile = profiles.get(session.profile_id)
-    if profile is None:
-        known = ", ".join(sorted(profiles)) or "none"
-        print(
-            f"testday session check: {session.id} uses profile {session.profile_id!r}, "
-            f"which is not among the profiles ({known})",
-            file=sys.stderr,
-        )
-        return 2
-    hub = args.hub or os.environ.get("TESTDAY_HUB") or DEFAULT_HUB
-    try:
-        devices = fetch_devices(hub, console_token(args, data_dir))
-    except urllib.error.HTTPError as exc:
-        why = "refused the operator secret" if exc.code == 401 else f"answered HTTP {exc.code}"
-        print(f"testday session check: {http_base(hub)} {why}", file=sys.stderr)
-        return 2
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        print(
-            f"testday session check: cannot reach the hub at {http_base(hub)}: {reason}",
-            file=sys.stderr,
-        )
-        return 2
-    result = sweep(session, profile, devices_by_room(devices), time.time())
-    print(json.dumps(_sweep_json(result), indent=2) if args.json else _sweep_text(result))
-    return 0 if result.ready else 1
-
-
-async def _load_session(data_dir: Path, session_id: str) -> Session:
-    path = data_dir / DATABASE_FILE
-    if not path.exists():
-        raise SessionError(f"no session {session_id!r} (no database at {path})")
-    store = await Store.open(path)
-    try:
-        return await SessionStore(store).get(session_id)
-    finally:
-        await store.close()
-
-
-def device_from_api(row: Mapping[str, Any]) -> Device:
-    """Rebuild what the sweep needs of one device from the hub's /api/devices row."""
-    facts = row.get("facts")
-    os_info = row.get("os") or {}
-    return Device(
-        device_id=row["id"],
-        first_seen=row.get("first_seen") or 0.0,
-        hostname=row.get("hostname"),
-        room=row.get("room"),
-        asset_tag=row.get("asset_tag"),
-        os_family=os_info.get("family"),
-        os_version=os_info.get("version"),
-        agent_version=row.get("agent_version"),
-        last_seen=row.get("last_seen"),
-        facts=msgspec.convert(facts, Facts) if facts is not None else None,
-        clock_skew_s=row.get("clock_skew_s"),
-        presence=row.get("presence") or "offline",
-        # The hub lists every live connection's peer only when two or more share the identity.
-        connections={str(i): peer for i, peer in enumerate(row.get("duplicate_peers") or ())},
-    )
-
-
-def devices_by_room(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Device]]:
-    rooms: dict[str, list[Device]] = {}
-    for row in rows:
-        if row.get("room"):
-            rooms.setdefault(row["room"], []).append(device_from_api(row))
-    return rooms
-
-
-def _label(fix: Any) -> str:
-    name = fix.hostname or fix.device_id
-    extra = [x for x in (fix.asset_tag and f"asset {fix.asset_tag}", fix.student) if x]
-    return f"{name} ({', '.join(extra)})" if extra else name
-
-
-def _sweep_text(result: SweepResult) -> str:
-    counts = result.counts
-    verdict = "READY" if result.ready else "NOT READY"
-    lines = [
-        f"{result.session_id}: {verdict} (batteries judged to {_when(result.until)})",
-        "  " + ", ".join(f"{n} {_state(s)}" for s, n in counts.items()),
-    ]
-    for room in result.rooms:
-        must = room.must_fix
-        lines.append(
-            f"room {room.room}: {room.total} devices, {room.counts.get('ready', 0)} ready, "
-            f"{len(must)} must fix"
-        )
-        if not room.total:
-            lines.append("  no devices seen in this room")
-        for fix in room.fixes:
-            tag = "MUST FIX" if fix.blocking else "check"
-            lines.append(f"  {tag}  {_label(fix)}: {_state(fix.status)}")
-            for reason in fix.reasons:
-                lines.append(f"    - {reason.message}  [runbook: {reason.runbook}]")
-    if result.unseen_roster:
-        lines.append("rostered devices not seen in the session's rooms:")
-        for student, device in result.unseen_roster:
-            lines.append(f"  MUST FIX  {device} ({student})")
-    lines.append(f"{len(result.must_fix) + len(result.unseen_roster)} must be fixed")
-    return "\n".join(lines)
-
-
-def _sweep_json(result: SweepResult) -> dict[str, Any]:
-    return {
-        "session": result.session_id,
-        "checked_at": result.checked_at,
-        "until": result.until,
-        "ready": result.ready,
-        "counts": result.counts,
-        "must_fix": len(result.must_fix) + len(result.unseen_roster),
-        "rooms": [
-            {
-                "room": room.room,
-                "total": room.total,
-                "counts": dict(room.counts),
-                "fixes": [
-                    {
-                        "device": fix.device_id,
-                        "hostname": fix.hostname,
-                        "asset_tag": fix.asset_tag,
-                        "student": fix.student,
-                        "status": fix.status,
-                        "must_fix": fix.blocking,
-                        "reasons": [asdict(r) for r in fix.reasons],
-                    }
-                    for fix in room.fixes
-                ],
-            }
-            for room in result.rooms
-        ],
-        "unseen_roster": [{"student": s, "device": d} for s, d in result.unseen_roster],
-    }
 
 
 async def _import(
@@ -314,11 +156,11 @@ def _from_args(args: argparse.Namespace) -> Session:
     )
 
 
-def _when(ts: float) -> str:
+def format_when(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
-def _state(state: str) -> str:
+def format_state(state: str) -> str:
     return state.replace("_", " ")
 
 
@@ -347,32 +189,32 @@ def _table(sessions: list[Session], now: float) -> str:
 
 def _row(s: Session, now: float) -> tuple[str, ...]:
     end = datetime.fromtimestamp(s.scheduled_end).strftime("%H:%M")
-    scheduled = f"{_when(s.scheduled_start)}-{end}"
-    return (s.id, s.name, ",".join(s.rooms), _state(s.state), scheduled, _clock(s, now))
+    scheduled = f"{format_when(s.scheduled_start)}-{end}"
+    return (s.id, s.name, ",".join(s.rooms), format_state(s.state), scheduled, _clock(s, now))
 
 
 def _show(s: Session) -> str:
     lines = [
         f"{s.id}: {s.name}",
-        f"  state:          {_state(s.state)}",
+        f"  state:          {format_state(s.state)}",
         f"  program/test:   {s.program} / {s.test}",
         f"  grade, area:    {s.grade or '-'}, {s.content_area or '-'}",
         f"  profile:        {s.profile_id}",
         f"  rooms:          {', '.join(s.rooms)}",
         f"  proctor:        {s.proctor or '-'}",
         f"  administrator:  {s.test_administrator or '-'}",
-        f"  scheduled:      {_when(s.scheduled_start)} to {_when(s.scheduled_end)}",
+        f"  scheduled:      {format_when(s.scheduled_start)} to {format_when(s.scheduled_end)}",
         f"roster ({len(s.current_roster)} students):",
     ]
     for e in s.roster:
-        span = "planned" if e.assigned_at is None else f"from {_when(e.assigned_at)}"
+        span = "planned" if e.assigned_at is None else f"from {format_when(e.assigned_at)}"
         if e.released_at is not None:
-            span += f" until {_when(e.released_at)}"
+            span += f" until {format_when(e.released_at)}"
         lines.append(f"  {e.student}  {e.device_id}  {span}")
     lines.append("history:" if s.history else "history: none")
     for t in s.history:
         when = datetime.fromtimestamp(t.ts).strftime("%Y-%m-%d %H:%M:%S")
         note = f"  ({t.note})" if t.note else ""
-        lines.append(f"  {when}  {t.action:<6} {_state(t.from_state)} -> "
-                     f"{_state(t.to_state)}  by {t.actor}{note}")  # fmt: skip
+        lines.append(f"  {when}  {t.action:<6} {format_state(t.from_state)} -> "
+                     f"{format_state(t.to_state)}  by {t.actor}{note}")  # fmt: skip
     return "\n".join(lines)
