@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
 from testday.cli.devices import console_token
+from testday.cli.serve import settings_from_args
 from testday.config.profiles import ProfileError
 from testday.config.site import SiteError
 from testday.console_client.messages import HubClient
 from testday.console_client.owned_hub import OwnedHubClient
 from testday.console_client.remote import RemoteClient
-from testday.hub.hub import Hub, HubSettings
+from testday.hub.hub import Hub
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,16 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def make_client(args: argparse.Namespace, data_dir: Path) -> HubClient:
     if args.hub:
         return RemoteClient(args.hub, console_token(args, data_dir))
-    settings = HubSettings(
-        data_dir=data_dir,
-        host=args.host,
-        port=args.port,
-        interval_s=args.interval,
-        profiles_dir=args.profiles,
-        agent_token=os.environ.get("TESTDAY_AGENT_TOKEN"),
-        console_token=args.console_token or os.environ.get("TESTDAY_CONSOLE_TOKEN"),
-    )
-    return OwnedHubClient(Hub(settings))
+    return OwnedHubClient(Hub(settings_from_args(args, data_dir)))
 
 
 def run_console(args: argparse.Namespace, data_dir: Path) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from testday.core.incident_fields import CATEGORIES, SEVERITIES, IncidentFieldError, TimedLine
 from testday.core.incidents import IncidentError, IncidentLog
+from testday.hub.hub import DATABASE_FILE
 from testday.reports.csv_export import export_csv
 from testday.reports.json_export import export_json
 from testday.reports.pdf_export import export_pdf
@@ -18,7 +19,6 @@ from testday.reports.verify_export import verify_entries, verify_export
 from testday.store.database import Store
 from testday.store.incident_store import ChainBrokenError, ChainConflictError, IncidentStore
 
-DATABASE_FILE = "testday.sqlite3"  # the hub's file name (testday.hub.hub.DATABASE_FILE)
 # Names in stored events were allowed when they were written; replaying must not refuse them.
 REPLAY_NAMES = True
 

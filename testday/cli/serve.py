@@ -19,20 +19,25 @@ from testday.config.site import SiteError
 from testday.hub.hub import Hub, HubSettings
 
 
-def run_serve(args: argparse.Namespace, data_dir: Path) -> int:
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
-    settings = HubSettings(
+def settings_from_args(args: argparse.Namespace, data_dir: Path) -> HubSettings:
+    """Hub settings from `serve`'s (or an embedded console's) options; flags beat environment."""
+    return HubSettings(
         data_dir=data_dir,
         host=args.host,
         port=args.port,
         interval_s=args.interval,
         profiles_dir=args.profiles,
-        agent_token=args.agent_token or os.environ.get("TESTDAY_AGENT_TOKEN"),
+        agent_token=getattr(args, "agent_token", None) or os.environ.get("TESTDAY_AGENT_TOKEN"),
         console_token=args.console_token or os.environ.get("TESTDAY_CONSOLE_TOKEN"),
     )
+
+
+def run_serve(args: argparse.Namespace, data_dir: Path) -> int:
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    settings = settings_from_args(args, data_dir)
     try:
         hub = Hub(settings)
     except (ProfileError, SiteError, ValueError) as exc:

@@ -18,11 +18,12 @@ import msgspec
 from testday_agent.protocol import Facts
 
 from testday.cli.devices import DEFAULT_HUB, console_token, fetch_devices, http_base
-from testday.cli.sessions import DATABASE_FILE, format_state, format_when
+from testday.cli.sessions import format_state, format_when
 from testday.config.profiles import default_profiles_dir, load_profiles
 from testday.core.fleet import Device
 from testday.core.readiness_sweep import SweepResult, sweep
 from testday.core.sessions import Session, SessionError
+from testday.hub.hub import DATABASE_FILE
 from testday.store.database import Store
 from testday.store.session_store import SessionStore
 

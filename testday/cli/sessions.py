@@ -14,11 +14,10 @@ from typing import cast
 
 from testday.config.sessions_file import SessionsError, load_sessions
 from testday.core.sessions import ACTIONS, Action, Session, SessionError, apply
+from testday.hub.hub import DATABASE_FILE, SITE_FILE
 from testday.store.database import Store
 from testday.store.session_store import SessionStore
 
-DATABASE_FILE = "testday.sqlite3"  # the hub's file name (testday.hub.hub.DATABASE_FILE)
-SITE_FILE = "site.toml"  # the hub's site file (testday.hub.hub.SITE_FILE)
 DATA_HELP = "data directory (default: $TESTDAY_DATA or ~/.local/share/testday)"
 
 

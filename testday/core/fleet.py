@@ -180,15 +180,7 @@ class FleetState:
     def _judge(self, device: Device, now: float) -> list[FleetEvent]:
         profile = self._profile_for_room(device.room)
         device.profile_id = profile.id
-        observed = Observed(
-            facts=device.facts,
-            presence=device.presence,
-            last_seen=device.last_seen,
-            clock_skew_s=device.clock_skew_s,
-            battery_samples=tuple(device.battery_samples),
-            duplicate_peers=device.duplicate_peers,
-        )
-        verdict = evaluate(profile, observed, now)
+        verdict = evaluate(profile, observe(device), now)
         before = device.verdict
         device.verdict = verdict
         if device.presence != "offline" and device.reported_since_connect:
@@ -215,6 +207,19 @@ class FleetState:
         return FleetEvent(
             ts=now, kind=kind, device_id=device.device_id, room=device.room, data=data
         )
+
+
+def observe(device: Device, until: float | None = None) -> Observed:
+    """What the hub knows of ``device``, as readiness judges it; ``until``: the battery's goal."""
+    return Observed(
+        facts=device.facts,
+        presence=device.presence,
+        last_seen=device.last_seen,
+        clock_skew_s=device.clock_skew_s,
+        battery_samples=tuple(device.battery_samples),
+        duplicate_peers=device.duplicate_peers,
+        must_last_until=until,
+    )
 
 
 def _codes(verdict: Verdict) -> tuple[str, ...]:

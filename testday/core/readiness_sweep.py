@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from testday.core import readiness
-from testday.core.fleet import Device
+from testday.core.fleet import Device, observe
 from testday.core.profile import Profile
-from testday.core.readiness import Observed, Reason, Verdict
+from testday.core.readiness import Reason, Verdict
 from testday.core.reasons import SEVERITY_RANK, Status
 from testday.core.sessions import Session
 
@@ -70,19 +70,6 @@ class SweepResult:
     def ready(self) -> bool:
         """Nothing blocks the start: every device can test and every rostered device is here."""
         return not self.must_fix and not self.unseen_roster
-
-
-def observe(device: Device, until: float) -> Observed:
-    """What the hub knows of ``device``, asked to last until ``until``."""
-    return Observed(
-        facts=device.facts,
-        presence=device.presence,
-        last_seen=device.last_seen,
-        clock_skew_s=device.clock_skew_s,
-        battery_samples=tuple(device.battery_samples),
-        duplicate_peers=device.duplicate_peers,
-        must_last_until=until,
-    )
 
 
 def sweep(
