@@ -11,11 +11,14 @@ from typing import Any
 
 from testday.console_client.messages import (
     ConnectionState,
+    DeskChanged,
     DeviceDict,
     DevicesChanged,
     EventDict,
     EventsAppended,
     HubMessage,
+    IncidentDict,
+    SessionDict,
     Snapshot,
 )
 
@@ -24,6 +27,8 @@ VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 UNASSIGNED = "(no room)"  # where devices that reported no room are counted
 MAX_EVENTS = 5_000
 MAX_BATTERY_POINTS = 120
+# Which of a room's sessions its card shows: one under way first, then the next to begin.
+SESSION_RANK = {"in_progress": 0, "paused": 0, "checking": 1, "scheduled": 2}
 
 BatteryPoint = tuple[float, float, bool]  # (hub ts, percent, plugged)
 
@@ -60,7 +65,7 @@ class RoomSummary:
     profile: str | None
     worst_device: str | None = None  # hostname of the worst device, None when all are ready
     worst_reason: dict[str, Any] | None = None  # that device's first reason
-    session: str | None = None  # sessions arrive in a later issue; None reads "no session"
+    session: SessionDict | None = None  # the room's current or next session (session_for_room)
 
     @property
     def worst_problem(self) -> str | None:
@@ -88,6 +93,8 @@ class FleetChanges:
     rooms: frozenset[str] = frozenset()  # rooms whose summary may differ
     events: tuple[EventDict, ...] = ()  # appended since the last take, oldest first
     reset: bool = False  # a Snapshot replaced everything (event history included)
+    sessions: frozenset[str] = frozenset()  # session ids created or changed
+    incidents: frozenset[str] = frozenset()  # incident ids created or changed
 
 
 @dataclass
@@ -96,6 +103,8 @@ class _Pending:
     rooms: set[str] = field(default_factory=set)
     events: deque[EventDict] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
     reset: bool = False
+    sessions: set[str] = field(default_factory=set)
+    incidents: set[str] = field(default_factory=set)
 
 
 class FleetModel:
@@ -118,6 +127,8 @@ class FleetModel:
         self.battery: dict[str, deque[BatteryPoint]] = {}
         self.site_name = ""
         self.site_rooms: dict[str, str] = {}  # room → profile id the site assigns
+        self.sessions: dict[str, SessionDict] = {}
+        self.incidents: dict[str, IncidentDict] = {}  # in the order they were created
         self.connected = False
         self.detail = "connecting…"
         self.stale = False
@@ -143,6 +154,13 @@ class FleetModel:
         elif isinstance(message, EventsAppended):
             self.events.extend(message.events)
             self._pending.events.extend(message.events)
+        elif isinstance(message, DeskChanged):
+            self._set_hub_time(message.hub_time)
+            for session in message.sessions:
+                self._put_session(session)
+            for incident in message.incidents:
+                self.incidents[incident["id"]] = incident
+                self._pending.incidents.add(incident["id"])
         elif isinstance(message, ConnectionState):
             self.connected = message.connected
             self.detail = message.detail
@@ -172,6 +190,14 @@ class FleetModel:
             self._extend_battery(device)
         self.events.clear()
         self.events.extend(snapshot.events)
+        for session in self.sessions.values():
+            self._pending.rooms.update(session.get("rooms") or ())
+        self.sessions = {}
+        for session in snapshot.sessions:
+            self._put_session(session)
+        self.incidents = {i["id"]: i for i in snapshot.incidents}
+        self._pending.sessions.clear()
+        self._pending.incidents.clear()
         self._pending.events.clear()
         self._pending.reset = True
         self._pending.rooms |= old_site_rooms | set(self.site_rooms)
@@ -209,6 +235,15 @@ class FleetModel:
         self._counts[device.get("verdict", "offline")] -= 1
         self._pending.rooms.add(room)
 
+    def _put_session(self, session: SessionDict) -> None:
+        old = self.sessions.get(session["id"])
+        self.sessions[session["id"]] = session
+        self._pending.sessions.add(session["id"])
+        # A room card shows its session: rooms it left and rooms it joined both change.
+        self._pending.rooms.update(session.get("rooms") or ())
+        if old is not None:
+            self._pending.rooms.update(old.get("rooms") or ())
+
     def _extend_battery(self, device: DeviceDict) -> None:
         battery = (device.get("facts") or {}).get("battery") or {}
         percent, seen = battery.get("percent"), device.get("last_seen")
@@ -237,6 +272,8 @@ class FleetModel:
             rooms=frozenset(pending.rooms),
             events=tuple(pending.events),
             reset=pending.reset,
+            sessions=frozenset(pending.sessions),
+            incidents=frozenset(pending.incidents),
         )
 
     def hub_now(self) -> float:
@@ -250,8 +287,33 @@ class FleetModel:
         return {verdict: self._counts.get(verdict, 0) for verdict in VERDICTS}
 
     def room_names(self) -> list[str]:
-        """Rooms with devices or assigned a profile by the site, in natural order."""
-        return sorted(set(self._by_room) | set(self.site_rooms), key=natural_key)
+        """Rooms with devices, assigned a profile by the site, or named by a session."""
+        session_rooms = {room for s in self.sessions.values() for room in s.get("rooms") or ()}
+        return sorted(set(self._by_room) | set(self.site_rooms) | session_rooms, key=natural_key)
+
+    def session_for_room(self, room: str) -> SessionDict | None:
+        """The room's session under way, else the one checking or scheduled to start soonest."""
+        live = [
+            s
+            for s in self.sessions.values()
+            if room in (s.get("rooms") or ()) and s.get("state") in SESSION_RANK
+        ]
+        return min(
+            live,
+            key=lambda s: (SESSION_RANK[s["state"]], s.get("scheduled_start") or 0.0, s["id"]),
+            default=None,
+        )
+
+    def sorted_sessions(self) -> list[SessionDict]:
+        """Under way first, then checking, scheduled, and finished ones last; by start time."""
+        return sorted(
+            self.sessions.values(),
+            key=lambda s: (
+                SESSION_RANK.get(s.get("state", ""), 3),
+                s.get("scheduled_start") or 0.0,
+                s["id"],
+            ),
+        )
 
     def rooms(self) -> list[RoomSummary]:
         return [self.room(name) for name in self.room_names()]
@@ -270,6 +332,7 @@ class FleetModel:
             profile=profile,
             worst_device=name_of(worst) if worst else None,
             worst_reason=((worst.get("reasons") or [None])[0]) if worst else None,
+            session=self.session_for_room(room),
         )
 
     def sort_key_of(self, device_id: str) -> tuple[Any, ...]:

@@ -17,6 +17,22 @@ DeviceDict = dict[str, Any]
 # identity.duplicate, verdict.changed, agent.spool_dropped, command.result.
 EventDict = dict[str, Any]
 
+# A testing session as the hub serves it (testday.hub.desk_rows.session_json): id, name, profile,
+# rooms (list), state (scheduled|checking|in_progress|paused|completed|cancelled),
+# scheduled_start, scheduled_end (epoch s), program, test, grade, content_area, proctor,
+# test_administrator, roster ({state ID: device id}, current), started_at (epoch s | None),
+# paused_since (epoch s | None), paused_total_s, pause_limit_s (the profile's pause rule),
+# pause_lead_s (how long before the limit to warn), history ([{ts, action, from, to, actor,
+# note}]), sweep (None, or {checked_at, ready (bool), must_fix (int), rooms: {room: [{device_id,
+# hostname, verdict, reasons: [{code, message, runbook}]}]}} — only devices that must be fixed).
+SessionDict = dict[str, Any]
+
+# An incident as the hub serves it (testday.hub.desk_rows.incident_json): id, status, source
+# ("detector" | "dashboard" | "cli"), category, subcategory, severity, room, session_id, devices
+# ([device id]), students ([state ID]), occurred_at, created_at, updated_at (epoch s), created_by,
+# sequence ([{at: epoch s, text}]), action_taken, requested_outcome, deadline (ISO date | None).
+IncidentDict = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -27,6 +43,8 @@ class Snapshot:
     hub_time: float
     site: dict[str, Any] = field(default_factory=dict)  # {"name": str, "rooms": {room: profile}}
     battery_history: dict[str, list[tuple[float, float, bool]]] = field(default_factory=dict)
+    sessions: list[SessionDict] = field(default_factory=list)  # every session not yet archived
+    incidents: list[IncidentDict] = field(default_factory=list)  # every incident, oldest first
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,15 @@ class EventsAppended:
 
 
 @dataclass(frozen=True)
+class DeskChanged:
+    """Sessions and incidents created or changed since the last message, each one whole."""
+
+    sessions: list[SessionDict]
+    incidents: list[IncidentDict]
+    hub_time: float
+
+
+@dataclass(frozen=True)
 class ConnectionState:
     """The client's link to the hub; when it drops, the dashboard keeps its state, marked stale."""
 
@@ -50,8 +77,19 @@ class ConnectionState:
     detail: str  # plain words: "connected to ws://10.0.0.5:8765", "hub unreachable: …"
 
 
-HubMessage = Snapshot | DevicesChanged | EventsAppended | ConnectionState
+HubMessage = Snapshot | DevicesChanged | EventsAppended | DeskChanged | ConnectionState
 Sink = Callable[[HubMessage], None]
+
+# Requests a dashboard makes of the hub (HubClient.request); the hub answers each with a dict:
+#   "session.action" {session_id, action: check|start|pause|resume|end|cancel, note?}
+#       → {"session": SessionDict}
+#   "incident.add" {category, subcategory, severity, room, description, devices?: [id],
+#       students?: [state ID], session_id?} → {"incident": IncidentDict}
+REQUEST_OPS = ("session.action", "incident.add")
+
+
+class RequestError(Exception):
+    """The hub refused a request, or could not be asked; the message is for the operator."""
 
 
 class HubClient(Protocol):
@@ -62,6 +100,10 @@ class HubClient(Protocol):
     async def run(self, sink: Sink) -> None:
         """Connect, deliver a Snapshot, then changes; on loss deliver ConnectionState(False),
         reconnect by itself and deliver a fresh Snapshot. Runs until cancelled."""
+        ...
+
+    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+        """Ask the hub to act (see REQUEST_OPS); raises RequestError with the hub's reason."""
         ...
 
     async def close(self) -> None: ...

@@ -43,7 +43,7 @@ class RoomCard(Vertical, can_focus=True):
         problems = [f"{counts[v]} {VERDICT_LABEL[v]}" for v in VERDICTS[:-1] if counts[v]]
         self._problems.show(" · ".join(problems) or "no problems")
         self._profile.show(f"profile {summary.profile or '—'}")
-        self._session.show(summary.session or "no session")
+        self._session.show(summary.session["name"] if summary.session else "no session")
         worst = summary.worst_device
         self._worst.show(f"{worst}: {short_title(summary.worst_reason)}" if worst else "")
         self._worst.tooltip = summary.worst_problem  # the whole sentence, on hover
