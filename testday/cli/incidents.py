@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import getpass
 import sys
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
 from testday.core.incident_fields import CATEGORIES, SEVERITIES, IncidentFieldError, TimedLine
-from testday.core.incidents import IncidentError, IncidentLog
+from testday.core.incidents import Incident, IncidentError, IncidentLog
 from testday.hub.hub import DATABASE_FILE
 from testday.reports.csv_export import export_csv
 from testday.reports.json_export import export_json
@@ -47,6 +48,22 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--format", required=True, choices=("csv", "json", "pdf"))
     export.add_argument(
         "--session", default=None, metavar="ID", help="only this session's incidents (csv, pdf)"
+    )
+    export.add_argument(
+        "--from",
+        dest="from_date",
+        type=_date_arg,
+        default=None,
+        metavar="DATE",
+        help="only incidents that occurred on or after this day, YYYY-MM-DD (csv, pdf)",
+    )
+    export.add_argument(
+        "--to",
+        dest="to_date",
+        type=_date_arg,
+        default=None,
+        metavar="DATE",
+        help="only incidents that occurred on or before this day, YYYY-MM-DD (csv, pdf)",
     )
     export.add_argument("--out", required=True, type=Path, help="file to write (replaced whole)")
     export.add_argument("--data", type=Path, default=None, help=data_help)
@@ -107,20 +124,48 @@ async def _run_on_store(args: argparse.Namespace, db_path: Path) -> int:
         await store.close()
 
 
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day such as 2027-04-14") from None
+
+
+def _selection(args: argparse.Namespace) -> Callable[[Incident], bool]:
+    """The incidents --session, --from and --to keep; a day is the incident's own local day."""
+
+    def keep(incident: Incident) -> bool:
+        if args.session is not None and incident.session_id != args.session:
+            return False
+        day = (incident.occurred_at or incident.created_at).date()
+        if args.from_date is not None and day < args.from_date:
+            return False
+        return args.to_date is None or day <= args.to_date
+
+    return keep
+
+
 def _export(args: argparse.Namespace, log: IncidentLog) -> int:
     progress = _progress_bar if sys.stderr.isatty() else None
-    session = args.session
-    if args.format == "json" and session is not None:
+    sliced = args.session is not None or args.from_date is not None or args.to_date is not None
+    if args.format == "json" and sliced:
         # A JSON export is the whole chain so `verify` can check it; a slice would not verify.
-        print("error: --session applies to csv and pdf; JSON holds every incident", file=sys.stderr)
+        print(
+            "error: --session, --from and --to apply to csv and pdf; JSON holds every incident",
+            file=sys.stderr,
+        )
         return 2
+    if args.from_date and args.to_date and args.from_date > args.to_date:
+        print(f"error: --from {args.from_date} is after --to {args.to_date}", file=sys.stderr)
+        return 2
+    select = _selection(args)
     if args.format == "csv":
-        chosen = [i for i in log.incidents() if session is None or i.session_id == session]
+        chosen = [i for i in log.incidents() if select(i)]
         rows = export_csv(chosen, args.out, progress)
         summary = f"{rows} rows for {len(chosen)} incidents"
     elif args.format == "pdf":
         now = datetime.now().astimezone()
-        count = export_pdf(log, args.out, now, progress, session_id=session)
+        count = export_pdf(log, args.out, now, progress, select=select)
         summary = f"{count} incidents"
     else:
         count = export_json(log, args.out, datetime.now().astimezone(), progress)

@@ -211,12 +211,14 @@ def export_pdf(
     path: Path,
     now: datetime,
     progress: Progress | None = None,
-    session_id: str | None = None,
+    select: Callable[[Incident], bool] | None = None,
     site: str | None = None,
     font_dir: Path | None = DEJAVU_DIR,
 ) -> int:
-    """Write the report to ``path`` (atomically, mode 0600); return the number of incidents."""
-    incidents = [i for i in log.incidents() if session_id is None or i.session_id == session_id]
+    """Write the report of the incidents ``select`` keeps (all by default) to ``path``
+    (atomically, mode 0600); return the number of incidents. The chain tip printed is the whole
+    log's, so a reader can check the report against the live chain or a JSON export."""
+    incidents = [i for i in log.incidents() if select is None or select(i)]
     tip = log.entries[-1].hash if log.entries else hash_chain.GENESIS
     data = render_pdf(incidents, tip, now, site, font_dir, progress)
     write_private_bytes(path, data)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from testday.cli.main import main
+from testday.core.incidents import IncidentLog
 from testday.reports.csv_export import COLUMNS
+from testday.store.database import Store
+from testday.store.incident_store import IncidentStore
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -99,3 +104,40 @@ def test_export_help_describes_pdf() -> None:
     """PDF is a listed format, described in --help."""
     result = cli("export", "--help")
     assert "pdf" in result.stdout and "signature lines" in result.stdout
+
+
+def test_from_and_to_keep_the_days_asked_for(tmp_path: Path, capsys) -> None:
+    """--from/--to select by the day an incident occurred; JSON refuses a slice; bad days named."""
+    data = tmp_path / "data"
+    data.mkdir()
+
+    async def store_log() -> None:
+        store = await Store.open(data / "testday.sqlite3")
+        try:
+            log = IncidentLog()
+            for n, day in enumerate((10, 11, 12), start=1):
+                when = datetime(2027, 4, day, 10, 0, tzinfo=UTC)
+                log.append(log.create(f"INC-{n}", "tech", when, category="other",
+                                      subcategory="other", severity="procedural", room="112",
+                                      occurred_at=when))  # fmt: skip
+            await IncidentStore(store).append(log.entries)
+        finally:
+            await store.close()
+
+    asyncio.run(store_log())
+    out = tmp_path / "r.csv"
+    base = ["export", "--format", "csv", "--out", str(out), "--data", str(data)]
+    assert main([*base, "--from", "2027-04-11", "--to", "2027-04-11"]) == 0
+    with out.open(newline="") as handle:
+        assert [r["incident_id"] for r in csv.DictReader(handle)] == ["INC-2"]
+    assert main([*base, "--from", "2027-04-11"]) == 0
+    with out.open(newline="") as handle:
+        assert [r["incident_id"] for r in csv.DictReader(handle)] == ["INC-2", "INC-3"]
+    capsys.readouterr()
+    assert main([*base, "--from", "2027-04-12", "--to", "2027-04-10"]) == 2
+    assert "after --to" in capsys.readouterr().err
+    json_out = ["export", "--format", "json", "--out", str(tmp_path / "r.json")]
+    assert main([*json_out, "--data", str(data), "--from", "2027-04-11"]) == 2
+    with pytest.raises(SystemExit):
+        main([*base, "--from", "April 11"])
+    assert "'April 11' is not a day" in capsys.readouterr().err
