@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from testday.console_client.messages import ConnectionState, HubMessage, Sink
+from testday.console_client.messages import ConnectionState, HubMessage, RequestError, Sink
 
 if TYPE_CHECKING:
     from testday.hub.console_feed import Subscription
@@ -48,6 +48,12 @@ class EmbeddedClient:
                 self._subscription = None
             if not self._closed.is_set():
                 _deliver(sink, ConnectionState(False, "embedded hub stopped"))
+
+    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+        """Ask the in-process hub directly: the same desk a remote request reaches."""
+        if not self.hub.feed.running:
+            raise RequestError("the embedded hub is not running")
+        return await self.hub.desk.request(op, args, actor)
 
     async def close(self) -> None:
         self._closed.set()

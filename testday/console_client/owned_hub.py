@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from testday.console_client.embedded import EmbeddedClient
 from testday.console_client.messages import ConnectionState, Sink
@@ -28,6 +29,7 @@ class OwnedHubClient:
         self._after_start = after_start
         self._before_stop = before_stop
         self._started = False
+        self._client = EmbeddedClient(hub)
 
     async def run(self, sink: Sink) -> None:
         try:
@@ -39,7 +41,10 @@ class OwnedHubClient:
         self.description = f"embedded hub on port {self.hub.port}"
         if self._after_start is not None:
             await self._after_start(self.hub)
-        await EmbeddedClient(self.hub).run(sink)
+        await self._client.run(sink)
+
+    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+        return await self._client.request(op, args, actor)
 
     async def close(self) -> None:
         if not self._started:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import itertools
 import logging
 import random
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
 from testday.console_client import wire
-from testday.console_client.messages import ConnectionState, HubMessage, Sink
+from testday.console_client.messages import ConnectionState, HubMessage, RequestError, Sink
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8765
+# A request waits at most this long: an fsynced append takes milliseconds, a hub that does not
+# answer in this time is as good as gone, and the operator must hear so rather than wait.
+REQUEST_TIMEOUT_S = 15.0
 CONSOLE_PATH = "/console"
 _REFUSED = f"[Errno {errno.ECONNREFUSED}]"
 _SCHEMES = {"ws": "ws", "wss": "wss", "http": "ws", "https": "wss"}
@@ -53,6 +58,7 @@ class RemoteClient:
         *,
         backoff_cap_s: float = 10.0,
         open_timeout_s: float = 10.0,
+        request_timeout_s: float = REQUEST_TIMEOUT_S,
     ) -> None:
         self.url = console_url(url)
         self.description = self.url
@@ -60,8 +66,11 @@ class RemoteClient:
         self._backoff_cap_s = backoff_cap_s
         self._open_timeout_s = open_timeout_s
         self._ws: ClientConnection | None = None
+        self._request_timeout_s = request_timeout_s
         self._closed = False
         self._last_state: ConnectionState | None = None
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future[wire.Reply]] = {}
 
     async def run(self, sink: Sink) -> None:
         """Connect, deliver a Snapshot, then changes; reconnect on loss. Returns after close()."""
@@ -77,6 +86,31 @@ class RemoteClient:
             self._deliver(sink, ConnectionState(False, detail))
             await asyncio.sleep(full_jitter(attempt, self._backoff_cap_s))
             attempt += 1
+
+    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+        """Send one request over the live link and wait for the hub's reply."""
+        ws = self._ws
+        if ws is None:
+            raise RequestError(f"not connected to the hub at {self.url}; try again when it is")
+        request_id = next(self._ids)
+        reply: asyncio.Future[wire.Reply] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = reply
+        try:
+            frame = wire.Request(id=request_id, op=op, args=args, actor=actor)
+            await ws.send(wire.encode_frame(frame), text=True)
+            answer = await asyncio.wait_for(reply, self._request_timeout_s)
+        except ConnectionClosed:
+            raise RequestError(f"connection lost to {self.url} before the hub answered") from None
+        except TimeoutError:
+            raise RequestError(
+                f"the hub at {self.url} did not answer within {self._request_timeout_s:g} s; "
+                "check the incident or session list before trying again"
+            ) from None
+        finally:
+            self._waiting.pop(request_id, None)
+        if not answer.ok:
+            raise RequestError(answer.error)
+        return answer.result
 
     async def close(self) -> None:
         self._closed = True
@@ -122,6 +156,11 @@ class RemoteClient:
                     # A hub of another version: say so rather than show a half-understood fleet.
                     await ws.close(1003, "unreadable frame")
                     return f"hub at {self.url} sent a frame this console cannot read: {exc}"
+                if isinstance(message, wire.Reply):
+                    waiting = self._waiting.get(message.id)
+                    if waiting is not None and not waiting.done():
+                        waiting.set_result(message)
+                    continue
                 self._deliver(sink, message)
         except ConnectionClosed as exc:
             if exc.rcvd is not None and exc.rcvd.code == 1001:
@@ -132,6 +171,11 @@ class RemoteClient:
             return f"connection lost to {self.url}: {exc}"
         finally:
             self._ws = None
+            for waiting in self._waiting.values():
+                if not waiting.done():
+                    waiting.set_exception(
+                        RequestError(f"connection lost to {self.url} before the hub answered")
+                    )
             await ws.close()
 
     def _deliver(self, sink: Sink, message: HubMessage) -> None:

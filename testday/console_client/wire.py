@@ -7,6 +7,7 @@ from typing import Any, Literal
 import msgspec
 
 from testday.console_client.messages import (
+    DeskChanged,
     DevicesChanged,
     EventsAppended,
     HubMessage,
@@ -38,6 +39,8 @@ class _SnapshotFrame(_Frame, tag="snapshot"):
     hub_time: float
     site: dict[str, Any] = {}
     battery_history: dict[str, list[tuple[float, float, bool]]] = {}
+    sessions: list[dict[str, Any]] = []
+    incidents: list[dict[str, Any]] = []
 
 
 class _DevicesFrame(_Frame, tag="devices"):
@@ -49,8 +52,33 @@ class _EventsFrame(_Frame, tag="events"):
     events: list[_Event]
 
 
+class _DeskFrame(_Frame, tag="desk"):
+    sessions: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
+    hub_time: float
+
+
+class Reply(_Frame, tag="reply"):
+    """The hub's answer to one Request: ``result`` when ok, else ``error`` for the operator."""
+
+    id: int
+    ok: bool
+    result: dict[str, Any] = {}
+    error: str = ""
+
+
+class Request(_Frame, tag="request"):
+    """A dashboard asking the hub to act (messages.REQUEST_OPS); answered by a Reply."""
+
+    id: int
+    op: str
+    actor: str  # who asks: the hub writes it into the session or incident log
+    args: dict[str, Any] = {}
+
+
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(_SnapshotFrame | _DevicesFrame | _EventsFrame)
+_decoder = msgspec.json.Decoder(_SnapshotFrame | _DevicesFrame | _EventsFrame | _DeskFrame | Reply)
+_request_decoder = msgspec.json.Decoder(Request)
 
 
 def encode(message: HubMessage) -> bytes:
@@ -63,17 +91,37 @@ def encode(message: HubMessage) -> bytes:
             hub_time=message.hub_time,
             site=message.site,
             battery_history=message.battery_history,  # type: ignore[arg-type]
+            sessions=message.sessions,
+            incidents=message.incidents,
         )
     elif isinstance(message, DevicesChanged):
         frame = _DevicesFrame(devices=message.devices, hub_time=message.hub_time)
     elif isinstance(message, EventsAppended):
         frame = _EventsFrame(events=message.events)  # type: ignore[arg-type]
+    elif isinstance(message, DeskChanged):
+        frame = _DeskFrame(
+            sessions=message.sessions, incidents=message.incidents, hub_time=message.hub_time
+        )
     else:
         raise ValueError(f"{type(message).__name__} is not sent over the wire")
     return _encoder.encode(frame)
 
 
-def decode(data: bytes | str) -> HubMessage:
+def encode_frame(frame: Request | Reply) -> bytes:
+    return _encoder.encode(frame)
+
+
+def decode_request(data: bytes | str) -> Request:
+    """Decode a frame a dashboard sent; raises WireError naming the bad field."""
+    try:
+        return _request_decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raise WireError(f"invalid request frame: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise WireError(f"request frame is not JSON: {exc}") from None
+
+
+def decode(data: bytes | str) -> HubMessage | Reply:
     """Decode a frame from the hub; raises WireError naming the bad field."""
     try:
         frame = _decoder.decode(data)
@@ -81,17 +129,29 @@ def decode(data: bytes | str) -> HubMessage:
         raise WireError(f"invalid console frame: {exc}") from None
     except msgspec.DecodeError as exc:
         raise WireError(f"console frame is not JSON: {exc}") from None
+    if isinstance(frame, Reply):
+        return frame
     if isinstance(frame, _EventsFrame):
         return EventsAppended(events=_events(frame.events))
+    if isinstance(frame, _DeskFrame):
+        _check_ids("sessions", frame.sessions)
+        _check_ids("incidents", frame.incidents)
+        return DeskChanged(
+            sessions=frame.sessions, incidents=frame.incidents, hub_time=frame.hub_time
+        )
     _check_devices(frame.devices)
     if isinstance(frame, _DevicesFrame):
         return DevicesChanged(devices=frame.devices, hub_time=frame.hub_time)
+    _check_ids("sessions", frame.sessions)
+    _check_ids("incidents", frame.incidents)
     return Snapshot(
         devices=frame.devices,
         events=_events(frame.events),
         hub_time=frame.hub_time,
         site=frame.site,
         battery_history=frame.battery_history,
+        sessions=frame.sessions,
+        incidents=frame.incidents,
     )
 
 
@@ -100,8 +160,12 @@ def _events(events: list[_Event]) -> list[dict[str, Any]]:
 
 
 def _check_devices(devices: list[dict[str, Any]]) -> None:
-    # Only what every device must carry is checked, the rest of device_json passes through; the
-    # dashboard keys rows by id, so a device without one would be a silent blank row.
-    for i, device in enumerate(devices):
-        if not isinstance(device.get("id"), str):
-            raise WireError(f"invalid console frame: Expected a `str` id - at `$.devices[{i}].id`")
+    _check_ids("devices", devices)
+
+
+def _check_ids(name: str, items: list[dict[str, Any]]) -> None:
+    # Only what every item must carry is checked, the rest passes through; the dashboard keys
+    # rows by id, so an item without one would be a silent blank row.
+    for i, item in enumerate(items):
+        if not isinstance(item.get("id"), str):
+            raise WireError(f"invalid console frame: Expected a `str` id - at `$.{name}[{i}].id`")

@@ -1,4 +1,4 @@
-"""Provides the hub side of one /console connection: a snapshot, then the change feed."""
+"""Provides the hub side of one /console connection: the change feed out, requests in."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from testday.console_client import wire
+from testday.console_client.messages import RequestError
 from testday.hub.console_feed import Subscription
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ class ConsoleLink:
 
     async def run(self) -> None:
         subscription = self.hub.subscribe()
-        # Dashboards send nothing (pings are answered by websockets itself); reading is how we
-        # learn they left while the feed is quiet, so the subscription does not outlive them.
+        # Reading is also how we learn a dashboard left while the feed is quiet, so the
+        # subscription does not outlive it.
         watcher = asyncio.create_task(self._watch(subscription))
         try:
             async for message in subscription:
@@ -48,12 +49,28 @@ class ConsoleLink:
 
     async def _watch(self, subscription: Subscription) -> None:
         try:
-            async for _ in self.conn:
-                pass  # anything a dashboard sends is ignored; max_size still bounds it
+            async for frame in self.conn:
+                # One at a time, in the order sent: "pause" then "resume" must not swap.
+                reply = await self._answer(frame)
+                await self.conn.send(wire.encode_frame(reply), text=True)
         except ConnectionClosed:
             pass
         finally:
             subscription.close()
+
+    async def _answer(self, frame: str | bytes) -> wire.Reply:
+        try:
+            request = wire.decode_request(frame)
+        except wire.WireError as exc:
+            return wire.Reply(id=0, ok=False, error=str(exc))  # no id to answer to
+        try:
+            result = await self.hub.desk.request(request.op, request.args, request.actor)
+        except RequestError as exc:
+            return wire.Reply(id=request.id, ok=False, error=str(exc))
+        except Exception as exc:
+            log.exception("request %s from %s failed", request.op, self._peer())
+            return wire.Reply(id=request.id, ok=False, error=f"the hub failed: {exc}")
+        return wire.Reply(id=request.id, ok=True, result=result)
 
     def _peer(self) -> str:
         address = self.conn.remote_address

@@ -9,6 +9,7 @@ import pytest
 from testday.console_client import wire
 from testday.console_client.messages import (
     ConnectionState,
+    DeskChanged,
     DevicesChanged,
     EventsAppended,
     Snapshot,
@@ -17,6 +18,8 @@ from testday.console_client.remote import console_url
 
 DEVICE = {"id": "dev-a", "hostname": "host-a", "room": "112", "facts": {"battery": {"percent": 55}}}
 EVENT = {"ts": 1.5, "kind": "device.connected", "device_id": "dev-a", "room": "112", "data": {}}
+SESSION = {"id": "s1", "name": "Grade 8 ELA", "state": "paused", "rooms": ["112"]}
+INCIDENT = {"id": "inc-1", "status": "open", "room": "112", "sequence": [{"at": 1.0, "text": "x"}]}
 
 
 @pytest.mark.parametrize(
@@ -30,13 +33,18 @@ EVENT = {"ts": 1.5, "kind": "device.connected", "device_id": "dev-a", "room": "1
             battery_history={"dev-a": [(1.0, 56.0, False), (2.0, 55.0, True)]},
         ),
         Snapshot(devices=[], events=[], hub_time=0.0),
+        Snapshot(devices=[], events=[], hub_time=0.0, sessions=[SESSION], incidents=[INCIDENT]),
         DevicesChanged(devices=[DEVICE], hub_time=11.0),
         EventsAppended(events=[EVENT]),
+        DeskChanged(sessions=[SESSION], incidents=[INCIDENT], hub_time=12.0),
+        wire.Reply(id=7, ok=True, result={"session": SESSION}),
+        wire.Reply(id=8, ok=False, error="cannot pause session 's1': it is paused"),
     ],
 )
 def test_round_trip(message: object) -> None:
     """Every message the hub sends decodes to an equal message."""
-    frame = wire.encode(message)  # type: ignore[arg-type]
+    reply = isinstance(message, wire.Reply)
+    frame = wire.encode_frame(message) if reply else wire.encode(message)  # type: ignore[arg-type]
     assert json.loads(frame)["v"] == 1
     assert wire.decode(frame) == message
     assert wire.decode(frame.decode()) == message
@@ -46,9 +54,14 @@ def test_frame_names_its_type() -> None:
     """Frames carry the type the design names: snapshot, devices, events."""
     types = [
         json.loads(wire.encode(m))["type"]
-        for m in (Snapshot([], [], 0.0), DevicesChanged([], 0.0), EventsAppended([]))
+        for m in (
+            Snapshot([], [], 0.0),
+            DevicesChanged([], 0.0),
+            EventsAppended([]),
+            DeskChanged([], [], 0.0),
+        )
     ]
-    assert types == ["snapshot", "devices", "events"]
+    assert types == ["snapshot", "devices", "events", "desk"]
 
 
 @pytest.mark.parametrize(
@@ -68,6 +81,11 @@ def test_frame_names_its_type() -> None:
             "$.devices[0].id",
         ),
         ('{"type": "events", "v": 1, "events": [], "extra": 1}', "unknown field `extra`"),
+        (
+            '{"type": "desk", "v": 1, "hub_time": 1, "sessions": [{"name": "x"}], "incidents": []}',
+            "$.sessions[0].id",
+        ),
+        ('{"type": "reply", "v": 1, "ok": true}', "missing required field `id`"),
     ],
 )
 def test_bad_frame_is_a_clear_value_error(frame: str, says: str) -> None:
@@ -103,3 +121,27 @@ def test_console_url(address: str, url: str) -> None:
 def test_console_url_refuses_other_schemes() -> None:
     with pytest.raises(ValueError, match="not a hub address"):
         console_url("ftp://hub")
+
+
+def test_request_round_trip() -> None:
+    """A dashboard's request decodes on the hub side to the same op, args and actor."""
+    request = wire.Request(id=3, op="session.action", args={"session_id": "s1"}, actor="kim")
+    frame = wire.encode_frame(request)
+    assert json.loads(frame)["type"] == "request"
+    assert wire.decode_request(frame) == request
+
+
+@pytest.mark.parametrize(
+    ("frame", "says"),
+    [
+        ("{not json", "request frame is not JSON"),
+        ("[1, 2]", "Expected `object`, got `array`"),
+        ('{"type": "request", "v": 1, "id": 1, "op": "x"}', "missing required field `actor`"),
+        ('{"type": "request", "v": 1, "id": "one", "op": "x", "actor": "a"}', "$.id"),
+        ('{"type": "snapshot", "v": 1}', "$.type"),
+    ],
+)
+def test_bad_request_names_the_fault(frame: str, says: str) -> None:
+    with pytest.raises(wire.WireError) as error:
+        wire.decode_request(frame)
+    assert says in str(error.value)
