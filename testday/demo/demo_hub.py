@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from testday.demo import demo_sessions
 from testday.demo.scenario import build_scenario
 from testday.demo.simulated_fleet import SimulatedFleet
 from testday.hub.hub import Hub, HubSettings
@@ -46,6 +48,9 @@ class DemoHub:
     async def start_fleet(self, hub: Hub) -> None:
         o = self.options
         scenario = build_scenario(hub.profiles[DEMO_PROFILE], o.rooms, o.devices, o.seed, o.speed)
+        assert hub.store is not None, "the hub starts before its fleet"
+        # Through the store, as `testday session import` would: the hub picks them up itself.
+        await demo_sessions.write(hub.store, scenario, DEMO_PROFILE, time.time())
         self.fleet = SimulatedFleet(
             scenario,
             f"ws://127.0.0.1:{hub.port}",

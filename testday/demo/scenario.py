@@ -14,6 +14,7 @@ from testday.demo.simulated_device import RoomConditions, SimulatedDevice
 ROOM_NAMES = ("112", "114", "Library", "Lab B", "201", "203", "Gym", "Media")
 OS_MIX = (("chromeos", "144.0.7559.1"), ("windows", "10.0.22631"), ("macos", "14.6.1"))
 DROP_SHARE = 0.05  # devices that drop mid-session and come back
+OUTAGE_SHARE = 0.7  # of one room's devices, lost at once when its access point fails
 
 
 @dataclass
@@ -108,4 +109,28 @@ def _timeline(rng: random.Random, rooms: list[str], agents: list[SimulatedAgent]
         back = at + rng.uniform(15, 45)
         device_id = agent.identity.device_id
         steps += [Step(at, "drop", device_id), Step(back, "return", device_id)]
+    if len(rooms) > 2:
+        steps += _outage(rng, rng.choice(rooms[1:]), agents, {s.target for s in steps})
     return sorted(steps, key=lambda s: s.at_s)
+
+
+def _outage(
+    rng: random.Random, room: str, agents: list[SimulatedAgent], busy: set[str]
+) -> list[Step]:
+    """Most of one room drops within seconds (its access point fails) and returns together,
+    which the hub must report as one room-level incident rather than one per device."""
+    members = [
+        a.identity.device_id
+        for a in agents
+        if a.device.room == room and a.identity.device_id not in busy
+    ]
+    lost = rng.sample(members, round(len(members) * OUTAGE_SHARE))
+    at = rng.uniform(75, 90)
+    back = at + rng.uniform(40, 60)
+    steps: list[Step] = []
+    for device_id in lost:
+        steps += [
+            Step(at + rng.uniform(0, 5), "drop", device_id),
+            Step(back + rng.uniform(0, 10), "return", device_id),
+        ]
+    return steps

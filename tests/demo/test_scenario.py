@@ -50,6 +50,18 @@ def test_the_morning_has_the_promised_troubles() -> None:
     drops = {s.target for s in scenario.timeline if s.action == "drop"}
     returns = {s.target for s in scenario.timeline if s.action == "return"}
     assert drops and drops == returns
+    by_room: dict[str, list[float]] = {}
+    rooms = {a.identity.device_id: a.device.room for a in scenario.agents}
+    for step in scenario.timeline:
+        if step.action == "drop":
+            by_room.setdefault(rooms[step.target], []).append(step.at_s)
+    # One room loses most of its 30 devices within seconds: the room-level incident's cue.
+    outage = [
+        room
+        for room, times in by_room.items()
+        if max(sum(1 for t in times if start <= t <= start + 5) for start in times) >= 15
+    ]
+    assert len(outage) == 1
     for device_id in drops:
         drop_at = next(
             s.at_s for s in scenario.timeline if s.action == "drop" and s.target == device_id
