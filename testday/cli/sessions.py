@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
+from testday.config.profiles import ProfileError, default_profiles_dir, load_profiles
 from testday.config.sessions_file import SessionsError, load_sessions
 from testday.core.sessions import ACTIONS, Action, Session, SessionError, apply
 from testday.hub.hub import DATABASE_FILE, SITE_FILE
@@ -32,6 +33,9 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--program", required=True, help="e.g. State Assessment")
     create.add_argument("--test", required=True, help="e.g. Mathematics")
     create.add_argument("--profile", required=True, help="platform profile id")
+    create.add_argument(
+        "--profiles", type=Path, default=None, help="folder of profiles (default: shipped ones)"
+    )
     create.add_argument("--room", action="append", required=True, help="room (repeatable)")
     create.add_argument("--start", required=True, help="local time, e.g. 2027-04-14T09:00")
     create.add_argument("--end", required=True, help="local time, e.g. 2027-04-14T10:30")
@@ -77,7 +81,7 @@ def run_sessions(args: argparse.Namespace, data_dir: Path) -> int:
         return run_check(args, data_dir)
     try:
         return asyncio.run(_run(args, data_dir))
-    except (SessionError, SessionsError) as exc:
+    except (SessionError, SessionsError, ProfileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -90,6 +94,7 @@ async def _run(args: argparse.Namespace, data_dir: Path) -> int:
         command = args.session_command
         if command == "create":
             session = _from_args(args)
+            _check_profile(session.profile_id, args.profiles)
             await sessions.create(session, time.time(), actor)
             print(f"{session.id} created ({format_when(session.scheduled_start)})")
         elif command == "list":
@@ -124,6 +129,15 @@ async def _import(
         added += 1
         print(f"{session.id} created")
     print(f"imported {added} new sessions from {path} ({len(stored)} already stored)")
+
+
+def _check_profile(profile_id: str, folder: Path | None) -> None:
+    # A typo here would only surface on testing morning, when the hub cannot judge the rooms.
+    known = load_profiles(folder or default_profiles_dir())
+    if profile_id not in known:
+        raise SessionError(
+            f"--profile: {profile_id!r} is not a known profile (known: {', '.join(sorted(known))})"
+        )
 
 
 def _epoch(text: str, flag: str) -> float:

@@ -91,3 +91,14 @@ def test_import_without_site_file_exits_1(
 ) -> None:
     code, _, err = run(tmp_path, capsys, "session", "import")
     assert code == 1 and "no site file" in err
+
+
+def test_create_refuses_an_unknown_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [a if a != "pearson-testnav" else "pearson-testnow" for a in CREATE]
+    code, out, err = run(tmp_path, capsys, *argv)
+    assert code == 1 and out == ""
+    assert "--profile: 'pearson-testnow' is not a known profile" in err
+    assert "pearson-testnav" in err  # the known ones are listed
+    assert run(tmp_path, capsys, "session", "list")[1].count(SID) == 0
