@@ -1,4 +1,4 @@
-"""Provides the hub's change feed for dashboards: coalesced device changes and new events."""
+"""Provides the hub's change feed for dashboards: coalesced devices, events, sessions, incidents."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from testday.console_client.messages import (
+    DeskChanged,
     DevicesChanged,
     EventDict,
     EventsAppended,
@@ -47,6 +48,8 @@ def _weight(message: HubMessage) -> int:
         return 1 + len(message.devices)
     if isinstance(message, EventsAppended):
         return 1 + len(message.events)
+    if isinstance(message, DeskChanged):
+        return 1 + len(message.sessions) + len(message.incidents)
     return 1
 
 
@@ -131,6 +134,8 @@ class ConsoleFeed:
         self._recent: deque[EventDict] = deque(maxlen=EVENTS_KEPT)
         self._new_events: list[EventDict] = []
         self._dirty: set[str] = set()
+        self._desk_sessions: set[str] = set()
+        self._desk_incidents: set[str] = set()
         self._subscribers: list[Subscription] = []
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
@@ -141,6 +146,14 @@ class ConsoleFeed:
         before = len(self._dirty)
         self._dirty.update(device_ids)
         if len(self._dirty) != before:
+            self._changed.set()
+
+    def desk_changed(self, sessions: Iterable[str], incidents: Iterable[str]) -> None:
+        """Sessions and incidents (by id) created or changed; sent whole on the next flush."""
+        before = len(self._desk_sessions) + len(self._desk_incidents)
+        self._desk_sessions.update(sessions)
+        self._desk_incidents.update(incidents)
+        if len(self._desk_sessions) + len(self._desk_incidents) != before:
             self._changed.set()
 
     def events_appended(self, events: Iterable[FleetEvent]) -> None:
@@ -188,6 +201,8 @@ class ConsoleFeed:
             hub_time=time.time(),
             site=site_json,
             battery_history=history,
+            sessions=hub.desk.sessions_json(),
+            incidents=hub.desk.incidents_json(),
         )
 
     # --- broadcasting -------------------------------------------------------------------------
@@ -213,6 +228,8 @@ class ConsoleFeed:
         """Turn what changed since the last flush into one message of each kind, for everyone."""
         dirty, self._dirty = self._dirty, set()
         events, self._new_events = self._new_events, []
+        sessions, self._desk_sessions = self._desk_sessions, set()
+        incidents, self._desk_incidents = self._desk_incidents, set()
         self._recent.extend(events)
         if not self._subscribers:
             return  # nobody to render for: skip building device dicts
@@ -226,6 +243,15 @@ class ConsoleFeed:
                 messages.append(DevicesChanged(devices=changed, hub_time=time.time()))
         if events:
             messages.append(EventsAppended(events=events))
+        if sessions or incidents:
+            desk = self.hub.desk
+            messages.append(
+                DeskChanged(
+                    sessions=desk.sessions_json(sessions),
+                    incidents=desk.incidents_json(incidents),
+                    hub_time=time.time(),
+                )
+            )
         for subscription in list(self._subscribers):
             subscription.offer(messages)
 

@@ -75,6 +75,10 @@ class HttpRoutes:
         if path == "/api/devices":
             room = query.get("room", [None])[0]
             return json_response(200, self.hub.devices_json(room=room))
+        if path == "/api/sessions":
+            return json_response(200, self.hub.desk.sessions_json())
+        if path == "/api/incidents":
+            return json_response(200, self.hub.desk.incidents_json())
         return json_response(404, {"error": f"no such endpoint: {path}"})
 
     def _vet_agent(self, conn: ServerConnection, request: Request) -> Response | None:

@@ -26,6 +26,7 @@ from testday.hub.http_routes import CONSOLE_PATH, HttpRoutes
 from testday.hub.limits import Limits, TokenBucket
 from testday.hub.metrics import HubMetrics
 from testday.hub.secrets import HubSecrets, load_or_create
+from testday.hub.session_desk import SessionDesk
 from testday.store.database import Store
 from testday.store.retention import Retention
 from testday.store.writer import BatchWriter
@@ -49,6 +50,9 @@ class HubSettings:
     ping_timeout_s: float = 10.0
     tick_s: float = 1.0
     rejudge_s: float = 30.0
+    # How long a lost device is held before it becomes an incident, so a room-wide drop becomes
+    # one incident rather than fifteen.
+    detect_window_s: float = 60.0
     profiles_dir: Path | None = None
     agent_token: str | None = None
     console_token: str | None = None
@@ -74,6 +78,7 @@ class Hub:
         self.fleet = FleetState(self._profile_for_room, interval_s=settings.interval_s)
         self.routes = HttpRoutes(self)
         self.feed = ConsoleFeed(self)
+        self.desk = SessionDesk(self)
         self.store: Store | None = None
         self._writer: BatchWriter | None = None
         self._retention: Retention | None = None
@@ -91,6 +96,7 @@ class Hub:
         self._retention.start()
         rows = await self.store.load_devices()
         self.fleet.restore([from_row(r) for r in rows], time.time())
+        await self.desk.start(self.store)
         self._server = await serve(
             self._handle,
             self.settings.host,
@@ -157,6 +163,10 @@ class Hub:
             touched.add(event.device_id)
         self.feed.events_appended(events)
         self.feed.devices_changed(touched)
+        try:
+            self.desk.observe(events)
+        except Exception:
+            log.exception("incident detectors failed on %d events", len(events))
         for device_id in touched:
             device = self.fleet.devices.get(device_id)
             if device is not None:
@@ -169,6 +179,10 @@ class Hub:
         return FleetEvent(ts=now, kind=kind, device_id=device_id, room=room, data=data)
 
     # --- queries ----------------------------------------------------------------------------
+
+    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+        """Act for a dashboard (see console_client.messages.REQUEST_OPS); raises RequestError."""
+        return await self.desk.request(op, args, actor)
 
     def subscribe(self) -> Subscription:
         """A dashboard's feed: a Snapshot, then coalesced changes; close it when done."""
@@ -228,3 +242,7 @@ class Hub:
                 self.apply(events)
             except Exception:
                 log.exception("fleet tick failed")
+            try:
+                await self.desk.tick(now)
+            except Exception:
+                log.exception("session desk tick failed")

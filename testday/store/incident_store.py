@@ -64,8 +64,13 @@ class IncidentStore:
 
     async def load(self) -> list[ChainEntry]:
         """Every stored entry in seq order; events are the decoded JSON mappings."""
+        return await self.entries_after(0)
+
+    async def entries_after(self, seq: int) -> list[ChainEntry]:
+        """Stored entries past position ``seq``, in order: what other writers appended since."""
         rows = await self.store._fetch(
-            "SELECT seq, prev_hash, hash, event FROM incident_chain ORDER BY seq"
+            "SELECT seq, prev_hash, hash, event FROM incident_chain WHERE seq > ? ORDER BY seq",
+            (seq,),
         )
         entries = []
         for seq, prev_hash, digest, raw in rows:

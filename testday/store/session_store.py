@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from testday.core import sessions
@@ -42,6 +43,17 @@ def session_from_plan(record: dict[str, Any]) -> Session:
     return Session(**fields, rooms=tuple(record["rooms"]), roster=roster)
 
 
+@dataclass(frozen=True)
+class SessionRow:
+    """One stored session event; ``id`` grows with every append, from any process."""
+
+    id: int
+    ts: float
+    session_id: str
+    kind: str
+    data: dict[str, Any]
+
+
 class SessionStore:
     """The ``session_events`` table of a :class:`Store`."""
 
@@ -54,8 +66,8 @@ class SessionStore:
         await self.append(event, session)
         return event
 
-    async def append(self, event: SessionEvent, session: Session | None = None) -> None:
-        """Append one event, fsynced; a created event needs the ``session`` it creates."""
+    async def append(self, event: SessionEvent, session: Session | None = None) -> int:
+        """Append one event, fsynced; returns its row id. A created event needs its ``session``."""
         data = dict(event.data)
         if event.kind == CREATED:
             if session is None or session.id != event.session_id:
@@ -73,23 +85,31 @@ class SessionStore:
                 raise SessionExistsError(f"session {event.session_id!r} already exists")
             if event.kind != CREATED and not seen:
                 raise UnknownSessionError(f"no session {event.session_id!r}")
-            await conn.execute(
+            cursor = await conn.execute(
                 "INSERT INTO session_events (ts, session_id, kind, data) VALUES (?, ?, ?, ?)",
                 (event.ts, event.session_id, event.kind, raw),
             )
+            return int(cursor.lastrowid or 0)
+
+    async def rows_after(self, after_id: int = 0) -> list[SessionRow]:
+        """Stored events with an id above ``after_id``, in the order they were stored.
+
+        How a running hub follows sessions changed by other processes on the same file.
+        """
+        rows = await self.store._fetch(
+            "SELECT id, ts, session_id, kind, data FROM session_events WHERE id > ? ORDER BY id",
+            (after_id,),
+        )
+        return [
+            SessionRow(int(i), float(ts), sid, kind, json.loads(raw))
+            for i, ts, sid, kind, raw in rows
+        ]
 
     async def load(self) -> dict[str, Session]:
         """Every stored session, rebuilt by replaying its events in the order they were stored."""
-        rows = await self.store._fetch(
-            "SELECT ts, session_id, kind, data FROM session_events ORDER BY id"
-        )
         out: dict[str, Session] = {}
-        for ts, session_id, kind, raw in rows:
-            data = json.loads(raw)
-            if kind == CREATED:
-                out[session_id] = session_from_plan(data["session"])
-            elif session_id in out:
-                out[session_id] = replay(out[session_id], kind, float(ts), data)
+        for row in await self.rows_after(0):
+            fold(out, row)
         return out
 
     async def get(self, session_id: str) -> Session:
@@ -97,6 +117,21 @@ class SessionStore:
         if found is None:
             raise UnknownSessionError(f"no session {session_id!r}")
         return found
+
+
+def fold(sessions: dict[str, Session], row: SessionRow) -> bool:
+    """Apply one stored row to ``sessions``; False if it names a session not (yet) known.
+
+    Raises SessionError when the event does not apply to the session as folded so far.
+    """
+    if row.kind == CREATED:
+        sessions[row.session_id] = session_from_plan(row.data["session"])
+        return True
+    current = sessions.get(row.session_id)
+    if current is None:
+        return False
+    sessions[row.session_id] = replay(current, row.kind, row.ts, row.data)
+    return True
 
 
 def replay(session: Session, kind: str, ts: float, data: dict[str, Any]) -> Session:

@@ -26,7 +26,7 @@ PLUGGED_IN = BatteryFacts(present=True, percent=90.0, plugged=True)
 WONT_LAST = BatteryFacts(present=True, percent=50.0, plugged=False, minutes_left=20.0)
 
 
-async def create_session(data: Path) -> None:
+async def create_session(data: Path, profiles: Path) -> None:
     """A session in room 112 (where greet() puts devices) that ends about three hours from now."""
     start = datetime.now() + timedelta(minutes=5)
     end = start + timedelta(hours=3)
@@ -34,7 +34,7 @@ async def create_session(data: Path) -> None:
         "session", "create", "--id", SID, "--name", "Grade 7 Math", "--program", "State",
         "--test", "Math", "--profile", "loopback-test", "--room", "112",
         "--start", start.strftime("%Y-%m-%dT%H:%M"), "--end", end.strftime("%Y-%m-%dT%H:%M"),
-        "--data", str(data), "--by", "tech",
+        "--profiles", str(profiles), "--data", str(data), "--by", "tech",
     ])  # fmt: skip
     assert code == 0
 
@@ -75,7 +75,7 @@ async def test_battery_that_wont_last_is_must_fix(
     hub: Hub, tmp_path: Path, profiles_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "cli"  # not the hub's data dir: the hub holds its own SQLite connection
-    await create_session(data)
+    await create_session(data, profiles_dir)
     capsys.readouterr()
     async with online(hub, {"dev-good": PLUGGED_IN, "dev-weak": WONT_LAST}):
         assert await check(data, hub, profiles_dir) == 1
@@ -97,7 +97,7 @@ async def test_all_fine_exits_0(
     hub: Hub, tmp_path: Path, profiles_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "cli"
-    await create_session(data)
+    await create_session(data, profiles_dir)
     capsys.readouterr()
     async with online(hub, {"dev-a": PLUGGED_IN, "dev-b": PLUGGED_IN}):
         assert await check(data, hub, profiles_dir) == 0
@@ -110,7 +110,7 @@ async def test_errors_exit_2(
     hub: Hub, tmp_path: Path, profiles_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "cli"
-    await create_session(data)
+    await create_session(data, profiles_dir)
     capsys.readouterr()
     argv = ["session", "check", "no-such", "--data", str(data), "--profiles", str(profiles_dir)]
     assert await asyncio.to_thread(main, argv) == 2
