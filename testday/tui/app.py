@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import getpass
 import time
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -15,10 +16,13 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from testday.console_client.fleet_model import FleetModel
-from testday.console_client.messages import ConnectionState, HubClient
+from testday.console_client.incident_defaults import IncidentDraft
+from testday.console_client.messages import ConnectionState, HubClient, IncidentDict
+from testday.console_client.session_clock import PauseWarning, pause_warnings
 from testday.tui.messages import HubClientEnded
 from testday.tui.screens.devices import DevicesScreen
 from testday.tui.screens.help import HelpScreen
+from testday.tui.screens.incident_form import IncidentForm
 from testday.tui.screens.incidents import IncidentsScreen
 from testday.tui.screens.live import LiveScreen
 from testday.tui.screens.rooms import RoomsScreen
@@ -56,6 +60,7 @@ class TestdayApp(App[None]):
         refresh_hz: float = 4,
         *,
         tz: tzinfo | None = None,
+        operator: str | None = None,
     ) -> None:
         super().__init__()
         if refresh_hz <= 0:
@@ -64,10 +69,13 @@ class TestdayApp(App[None]):
         self.clock = clock
         self.tz = tz  # None: this machine's local time
         self.refresh_hz = refresh_hz
+        self.operator = operator or current_user()  # the actor the hub records for each request
         self.model = FleetModel(clock=clock)
         self.live_screens: set[LiveScreen] = set()
+        self.pause_warnings: dict[str, PauseWarning] = {}  # the most urgent first
         self.tick_count = 0  # tests wait on it
         self._link_shown: tuple[bool, bool] | None = None
+        self._pauses_announced: set[tuple[str, float, str]] = set()
 
     def on_mount(self) -> None:
         self.sub_title = client_name(self.client)
@@ -89,6 +97,11 @@ class TestdayApp(App[None]):
             return  # shutting down: the screens are being taken apart
         changes = self.model.take_changes()
         self._announce_link()
+        # Session times are the hub's: judge pauses on its clock, as the hub itself would.
+        self.pause_warnings = pause_warnings(
+            self.model.sessions.values(), self.model.hub_now(), self.tz
+        )
+        self._announce_pauses()
         with self.batch_update():  # one repaint for the whole tick, however much changed
             for screen in list(self.live_screens):
                 screen.refresh_live(changes)
@@ -108,6 +121,35 @@ class TestdayApp(App[None]):
         elif self._link_shown is not None and self._link_shown[1] and not model.stale:
             self.notify(model.detail, title="Hub connection restored")
         self._link_shown = state
+
+    def _announce_pauses(self) -> None:
+        """Notify once per pause and level: the status line keeps saying it meanwhile."""
+        for warning in self.pause_warnings.values():
+            key = (warning.session_id, warning.paused_since, warning.level)
+            if key in self._pauses_announced:
+                continue
+            self._pauses_announced.add(key)
+            expired = warning.level == "expired"
+            self.notify(
+                warning.message,
+                title="Pause limit passed" if expired else "Pause running long",
+                severity="error" if expired else "warning",
+                timeout=30,
+            )
+
+    # --- requests to the hub --------------------------------------------------------------------
+
+    async def request(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Ask the hub to act as this operator; raises RequestError with the hub's reason."""
+        return await self.client.request(op, args, self.operator)
+
+    def open_incident_form(self, draft: IncidentDraft) -> None:
+        self.push_screen(IncidentForm(draft), self._incident_logged)
+
+    def _incident_logged(self, incident: IncidentDict | None) -> None:
+        if incident is not None:
+            where = f" · room {incident['room']}" if incident.get("room") else ""
+            self.notify(f"{incident.get('id', '?')}{where}", title="Incident logged")
 
     # --- one place where background failures become notifications -------------------------------
 
@@ -189,6 +231,13 @@ def binding_keys(screen: Screen) -> Iterable[tuple[str, str]]:
         binding = active.binding
         if binding.show and binding.description:
             yield binding.key_display or key, binding.description
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment (a bare container)
+        return "dashboard"
 
 
 def client_name(client: HubClient) -> str:

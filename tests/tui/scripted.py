@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import Any
 
@@ -21,8 +23,11 @@ from testday.console_client.messages import (
 from testday.core.fleet import Device
 from testday.core.readiness import Observed, evaluate
 from testday.hub.device_rows import device_json
+from testday.tui.app import TestdayApp
 from tests.core.devices import NOW, PROFILE, battery_at, drain, endpoint_down, healthy, with_
 
+SIZE = (100, 30)
+OPERATOR = "proctor1"
 SITE = {"name": "Lincoln High", "rooms": {"101": PROFILE.id, "112": PROFILE.id}}
 
 
@@ -39,15 +44,34 @@ class FrozenClock:
         self.now += seconds
 
 
+Request = tuple[str, dict[str, Any], str]  # op, args, actor
+
+
 class ScriptedClient:
-    """A HubClient that delivers exactly the messages a test pushes, in order."""
+    """A HubClient that delivers exactly the messages a test pushes, in order.
+
+    Requests are recorded; each is answered with the next reply a test queued (a dict, or an
+    exception to raise), else with an empty dict.
+    """
 
     description = "scripted hub"
 
     def __init__(self, *messages: HubMessage) -> None:
         self._queue: asyncio.Queue[HubMessage] = asyncio.Queue()
         self.closed = False
+        self.requests: list[Request] = []
+        self.replies: deque[dict[str, Any] | Exception] = deque()
         self.push(*messages)
+
+    def reply(self, *replies: dict[str, Any] | Exception) -> None:
+        self.replies.extend(replies)
+
+    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+        self.requests.append((op, args, actor))
+        reply = self.replies.popleft() if self.replies else {}
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
 
     def push(self, *messages: HubMessage) -> None:
         for message in messages:
@@ -76,6 +100,25 @@ async def settle(pilot: Pilot[Any], client: ScriptedClient) -> None:
         if app.tick_count > seen:
             break
     await pilot.pause()
+
+
+@asynccontextmanager
+async def noting_dashboard(
+    client: ScriptedClient,
+) -> AsyncIterator[tuple[TestdayApp, Pilot[None], list[str]]]:
+    """The app on ``client`` at 100×30, and the notifications it raised ("title: message")."""
+    app = TestdayApp(client, clock=FrozenClock(), tz=UTC, operator=OPERATOR)
+    notes: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, *, title: str = "", **kw: Any) -> None:
+        notes.append(f"{title}: {message}")
+        notify(message, title=title, **kw)
+
+    app.notify = recording  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, client)
+        yield app, pilot, notes
 
 
 # --- a small fleet, judged by the real readiness engine ------------------------------------------

@@ -10,6 +10,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Sparkline
 
 from testday.console_client.fleet_model import VERDICTS, FleetChanges, name_of, room_of
+from testday.console_client.incident_defaults import draft_for_device
 from testday.console_client.messages import DeviceDict
 from testday.core.reasons import duration
 from testday.tui.detail_text import fact_groups, reason_lines
@@ -22,7 +23,10 @@ GROUPS = ("battery", "apps", "network", "system", "agent")
 
 
 class DeviceDetailScreen(LiveScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("n", "log_incident", "Incident"),
+    ]
 
     def __init__(self, device_id: str) -> None:
         super().__init__()
@@ -46,6 +50,9 @@ class DeviceDetailScreen(LiveScreen):
                     yield box
             yield Field("History", classes="section")
             yield Field(id="history")
+
+    def action_log_incident(self) -> None:
+        self.dashboard.open_incident_form(draft_for_device(self.model, self.device_id))
 
     def show_changes(self, changes: FleetChanges) -> None:
         device = self.model.devices.get(self.device_id)

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
 from testday.console_client.fleet_model import FleetChanges
+from testday.console_client.incident_defaults import draft_for_device
 from testday.tui.device_filter import DeviceFilter
 from testday.tui.formatting import problem_line
 from testday.tui.screens.detail import DeviceDetailScreen
@@ -23,6 +24,7 @@ class DevicesScreen(LiveScreen):
         Binding("slash", "open_filter", "Filter", key_display="/"),
         Binding("v", "cycle_verdict", "Verdict"),
         Binding("o", "cycle_room", "Room"),
+        Binding("n", "log_incident", "Incident"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -88,6 +90,11 @@ class DevicesScreen(LiveScreen):
 
     def action_cycle_room(self) -> None:
         self.apply_filter(self.filter.next_room(self.model.room_names()))
+
+    def action_log_incident(self) -> None:
+        device_id = self.table.cursor_device_id
+        if device_id is not None:
+            self.dashboard.open_incident_form(draft_for_device(self.model, device_id))
 
     def action_back(self) -> None:
         """Escape: close the text filter first, then drop the filters, then back to the rooms."""

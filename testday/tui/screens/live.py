@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
@@ -12,6 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from testday.console_client.fleet_model import FleetChanges, FleetModel
+from testday.console_client.incident_defaults import IncidentDraft
+from testday.console_client.session_clock import PauseWarning
 from testday.tui.widgets.status_line import StatusLine
 
 
@@ -22,10 +24,16 @@ class Dashboard(Protocol):
     clock: Callable[[], float]
     tz: tzinfo | None
     live_screens: set[LiveScreen]
+    operator: str
+    pause_warnings: dict[str, PauseWarning]  # this tick's, the most urgent first
 
     def open_room(self, room: str) -> None: ...
 
     def show_view(self, view: str) -> None: ...
+
+    def open_incident_form(self, draft: IncidentDraft) -> None: ...
+
+    async def request(self, op: str, args: dict[str, Any]) -> dict[str, Any]: ...
 
 
 class LiveScreen(Screen[None]):
@@ -34,7 +42,8 @@ class LiveScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine()
         yield from self.compose_body()
-        yield Footer(compact=True)  # every key must fit 100 columns
+        # Every key must fit 100 columns: the palette's own hint gives way (Help names Ctrl+P).
+        yield Footer(compact=True, show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -55,6 +64,8 @@ class LiveScreen(Screen[None]):
             devices=frozenset(model.devices),
             rooms=frozenset(model.room_names()),
             reset=True,
+            sessions=frozenset(model.sessions),
+            incidents=frozenset(model.incidents),
         )
         self.refresh_live(everything)
 
@@ -65,7 +76,10 @@ class LiveScreen(Screen[None]):
         """Called by the app's timer with what changed since the last tick."""
         dashboard = self.dashboard
         try:
-            self.query_one(StatusLine).show(dashboard.model, dashboard.clock(), dashboard.tz)
+            pauses = list(dashboard.pause_warnings.values())
+            self.query_one(StatusLine).show(
+                dashboard.model, dashboard.clock(), dashboard.tz, pauses
+            )
             self.show_changes(changes)
         except NoMatches:
             # A screen being closed loses its widgets before it is unmounted; a tick can fall

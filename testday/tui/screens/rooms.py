@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 
 from testday.console_client.fleet_model import FleetChanges, natural_key
+from testday.console_client.incident_defaults import draft_for_room
 from testday.tui.screens.live import LiveScreen
 from testday.tui.widgets.field import Field
 from testday.tui.widgets.room_card import RoomCard
@@ -21,6 +22,7 @@ class RoomGrid(VerticalScroll, can_focus=False):
 class RoomsScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_room", "Room's devices"),
+        Binding("n", "log_incident", "Incident"),
         Binding("left", "move(-1)", "Previous room", show=False),
         Binding("right", "move(1)", "Next room", show=False),
         Binding("up", "move_row(-1)", "Room above", show=False),
@@ -55,6 +57,10 @@ class RoomsScreen(LiveScreen):
                 card = self._cards[room] = RoomCard(room)
                 grid.mount(card, before=before)
             card.show(model.room(room), model.stale)
+        now, tz, warnings = model.hub_now(), self.dashboard.tz, self.dashboard.pause_warnings
+        for card in self._cards.values():  # clocks move every second, changed or not
+            session = card.session
+            card.show_clock(now, tz, warnings.get(session["id"]) if session else None)
         if self._stale_shown != model.stale:
             # Staleness dims every card, changed or not.
             for card in self._cards.values():
@@ -73,6 +79,11 @@ class RoomsScreen(LiveScreen):
         card = self._focused_card()
         if card is not None:
             self.dashboard.open_room(card.room)
+
+    def action_log_incident(self) -> None:
+        card = self._focused_card()
+        if card is not None:
+            self.dashboard.open_incident_form(draft_for_room(self.model, card.room))
 
     def action_move(self, step: int) -> None:
         self._move_by(step)

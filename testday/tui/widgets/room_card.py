@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from testday.console_client.fleet_model import VERDICTS, RoomSummary
+from testday.console_client.messages import SessionDict
+from testday.console_client.session_clock import PauseWarning, clock_parts, session_name
 from testday.tui.formatting import VERDICT_LABEL, css_class, short_title
 from testday.tui.widgets.field import Field
 
 
 class RoomCard(Vertical, can_focus=True):
-    """Its classes (-offline, -not-ready, -warning, -ready, -empty, -stale) set its colour."""
+    """Its classes (-offline, -not-ready, -warning, -ready, -empty, -stale) set its colour;
+    -pause-warning and -pause-expired mark a session paused too long; -no-session hides the
+    clock line."""
 
     def __init__(self, room: str) -> None:
         super().__init__(classes="room-card")
@@ -20,16 +26,19 @@ class RoomCard(Vertical, can_focus=True):
         self._ready = Field(classes="ready")
         self._problems = Field(classes="problems")
         self._profile = Field(classes="profile")
-        # Sessions arrive in a later issue; the field is laid out now so the card will not move.
         self._session = Field("no session", classes="session")
+        self._clock = Field(classes="clock")
         self._worst = Field(classes="worst")
         self._status: str | None = None
+        self._pause_level: str | None = None
+        self.session: SessionDict | None = None
 
     def compose(self) -> ComposeResult:
         yield self._ready
         yield self._problems
         yield self._profile
         yield self._session
+        yield self._clock
         yield self._worst
 
     def show(self, summary: RoomSummary, stale: bool) -> None:
@@ -43,7 +52,10 @@ class RoomCard(Vertical, can_focus=True):
         problems = [f"{counts[v]} {VERDICT_LABEL[v]}" for v in VERDICTS[:-1] if counts[v]]
         self._problems.show(" · ".join(problems) or "no problems")
         self._profile.show(f"profile {summary.profile or '—'}")
-        self._session.show(summary.session["name"] if summary.session else "no session")
+        self.session = summary.session
+        self._session.show(
+            f"session {session_name(summary.session)}" if summary.session else "no session"
+        )
         worst = summary.worst_device
         self._worst.show(f"{worst}: {short_title(summary.worst_reason)}" if worst else "")
         self._worst.tooltip = summary.worst_problem  # the whole sentence, on hover
@@ -56,3 +68,22 @@ class RoomCard(Vertical, can_focus=True):
             self.border_subtitle = VERDICT_LABEL[status]
         if stale != self.has_class("-stale"):
             self.set_class(stale, "-stale")
+
+    def show_clock(self, now: float, tz: tzinfo | None, warning: PauseWarning | None) -> None:
+        """Every tick: the session's clock moves even when nothing in the room changed."""
+        session = self.session
+        self.set_class(session is None, "-no-session")  # no clock line: nothing gapes
+        if session is None:
+            self._session.show("no session")
+            self._clock.show("")
+        else:
+            # Two lines, so "resume by 10:52" is never the part cut off a narrow card.
+            what, when = clock_parts(session, now, tz)
+            self._session.show(f"{session_name(session)} · {what}")
+            self._clock.show(when)
+        self._clock.tooltip = warning.message if warning else None
+        level = warning.level if warning else None
+        if level != self._pause_level:
+            self.set_class(level == "warning", "-pause-warning")
+            self.set_class(level == "expired", "-pause-expired")
+            self._pause_level = level

@@ -1,0 +1,36 @@
+"""Provides IncidentTable: the logged incidents, newest first, each row updated in place."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import tzinfo
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from testday.console_client.fleet_model import FleetModel
+from testday.tui.desk_text import INCIDENT_COLUMNS, incident_cells, incident_time
+from testday.tui.widgets.keyed_table import KeyedTable
+
+
+class IncidentTable(KeyedTable):
+    COLUMNS = INCIDENT_COLUMNS
+    REVERSE = True
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Detail")]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"incident-table--serious"}
+
+    def sync(self, model: FleetModel, ids: set[str] | frozenset[str], tz: tzinfo | None) -> None:
+        # Creation order breaks ties between incidents logged in the same second.
+        position = {incident_id: n for n, incident_id in enumerate(model.incidents)}
+
+        def row(incident_id: str) -> tuple[dict[str, str], Hashable, dict[str, str]] | None:
+            incident = model.incidents.get(incident_id)
+            if incident is None:
+                return None
+            serious = incident.get("severity") == "serious"
+            styles = {"severity": "incident-table--serious"} if serious else {}
+            order = (incident_time(incident), position[incident_id])
+            return incident_cells(incident, tz), order, styles
+
+        with self.app.batch_update():
+            self.sync_rows(ids, row)
