@@ -13,6 +13,13 @@ from testday.core.sessions import Session
 KINDS: Mapping[str, tuple[str, str, str, frozenset[str]]] = {
     "device_lost": ("technical", "device_lost", "procedural", frozenset()),
     "room_drop": ("technical", "network_outage", "serious", frozenset()),
+    # Most of a room losing the platform at once is the room's network, not its devices.
+    "room_unreachable": (
+        "technical",
+        "endpoint_unreachable",
+        "serious",
+        frozenset({"endpoint.unreachable"}),
+    ),
     # The catalogue has no separate "app not running" code: a stopped kiosk app reports missing.
     "app_stopped": ("technical", "app_stopped", "procedural", frozenset({"app.missing"})),
     "battery_critical": ("technical", "battery", "procedural", frozenset({"battery.critical"})),
@@ -25,6 +32,8 @@ KINDS: Mapping[str, tuple[str, str, str, frozenset[str]]] = {
 }
 # Verdicts carrying these say nothing about the device's facts, so they neither raise nor clear.
 _FACTLESS = frozenset({"device.offline", "device.unreported"})
+# Held like losses, so that a room-wide condition becomes one room-level detection.
+_ROOM_KINDS = {"device_lost": "room_drop", "endpoint_unreachable": "room_unreachable"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class _Lost:
     session: Session
     events: list[FleetEvent]
     returned_at: float | None = None
+    kind: str = "device_lost"
 
 
 def _detection(
@@ -72,9 +82,11 @@ def _detection(
 class IncidentDetector:
     """Pure and deterministic: feed events in time order, collect detections as windows close.
 
-    Losses are held for ``window_s`` so that a room-wide drop becomes one detection: when at least
-    ``room_share`` of the session's devices in a room (and at least ``min_room_devices``) are lost
-    within the window, they are merged; otherwise each loss is released on its own.
+    Losses (and platforms turning unreachable) are held for ``window_s`` so that a room-wide drop
+    becomes one detection: when at least ``room_share`` of the session's devices in a room (and at
+    least ``min_room_devices``) are lost within the window, they are merged; otherwise each is
+    released on its own. A condition (app, battery, platform) is raised once per device and
+    session: a flapping Wi-Fi link is one incident whose timeline grows, not one per flap.
     """
 
     def __init__(
@@ -87,6 +99,7 @@ class IncidentDetector:
         self._codes: dict[str, frozenset[str]] = {}  # last codes from a verdict that had facts
         self._down: set[str] = set()
         self._held: dict[str, list[_Lost]] = {}  # room → losses waiting for their window
+        self._raised: set[tuple[str, str, str]] = set()  # (session, device, condition kind)
 
     def seed(self, devices: Iterable[tuple[str, str]]) -> None:
         """Known (device, room) pairs, e.g. the fleet after a restart, so room sizes are right."""
@@ -132,14 +145,17 @@ class IncidentDetector:
             held = self._held[room]
             while held and limit > held[0].ts + self.window_s:
                 first = held[0]
-                group = [e for e in held if e.ts <= first.ts + self.window_s]
+                group = [
+                    e for e in held if e.kind == first.kind and e.ts <= first.ts + self.window_s
+                ]
                 size = self._room_size(room, first.session)
                 need = max(self.min_room_devices, math.ceil(self.room_share * size))
                 if len({e.device_id for e in group}) >= need:
-                    out.append(_detection("room_drop", first.session, room, group, room_size=size))
+                    kind = _ROOM_KINDS[first.kind]
+                    out.append(_detection(kind, first.session, room, group, room_size=size))
                 else:
                     group = [first]
-                    out.append(_detection("device_lost", first.session, room, group))
+                    out.append(_detection(first.kind, first.session, room, group))
                 held[:] = [e for e in held if e not in group]
             if not held:
                 del self._held[room]
@@ -161,7 +177,13 @@ class IncidentDetector:
             return []
         found = []
         for kind, (_, _, _, triggers) in KINDS.items():
-            if new & triggers:
-                lost = [_Lost(event.device_id, event.ts, session, [event])]
-                found.append(_detection(kind, session, room, lost))
+            key = (session.id, event.device_id, kind)
+            if kind in _ROOM_KINDS.values() or not new & triggers or key in self._raised:
+                continue
+            self._raised.add(key)
+            lost = _Lost(event.device_id, event.ts, session, [event], kind=kind)
+            if kind in _ROOM_KINDS:
+                self._held.setdefault(room, []).append(lost)
+            else:
+                found.append(_detection(kind, session, room, [lost]))
         return found

@@ -45,16 +45,8 @@ def draft_timeline(
         else frozenset().union(*(k[3] for k in KINDS.values()))
     )
     lines: list[TimedLine] = []
-    if detection is not None and detection.kind == "room_drop":
-        lost_at = [e.ts for e in detection.events if _is_loss(e)]
-        first, last = (
-            min(lost_at, default=detection.started_at),
-            max(lost_at, default=detection.started_at),
-        )
-        span = _clock(first, tz) if first == last else f"{_clock(first, tz)}–{_clock(last, tz)}"
-        of = f" of {detection.room_size}" if detection.room_size else ""
-        text = f"{span} {len(detection.device_ids)}{of} devices in room {detection.room} dropped"
-        lines.append(TimedLine(datetime.fromtimestamp(first, tz), text))
+    if detection is not None and detection.kind in ROOM_SUMMARIES:
+        lines.append(_room_summary(detection, tz))
     walker = _Walker(
         tz,
         names,
@@ -65,6 +57,31 @@ def draft_timeline(
     for event in events:
         walker.step(event, triggers)
     return lines
+
+
+ROOM_SUMMARIES = {
+    "room_drop": "dropped",
+    "room_unreachable": "could not reach the testing service",
+}
+
+
+def _room_summary(detection: Detection, tz: tzinfo) -> TimedLine:
+    """One line saying how much of the room was hit, and over which span of time."""
+    if detection.kind == "room_drop":
+        times = [e.ts for e in detection.events if _is_loss(e)]
+    else:
+        times = [e.ts for e in detection.events if "endpoint.unreachable" in _codes(e)]
+    first = min(times, default=detection.started_at)
+    start, end = _clock(first, tz), _clock(max(times, default=first), tz)
+    span = start if start == end else f"{start}–{end}"
+    of = f" of {detection.room_size}" if detection.room_size else ""
+    what = ROOM_SUMMARIES[detection.kind]
+    text = f"{span} {len(detection.device_ids)}{of} devices in room {detection.room} {what}"
+    return TimedLine(datetime.fromtimestamp(first, tz), text)
+
+
+def _codes(e: FleetEvent) -> frozenset[str]:
+    return frozenset(e.data.get("reasons") or ()) if e.kind == "verdict.changed" else frozenset()
 
 
 def _is_loss(e: FleetEvent) -> bool:

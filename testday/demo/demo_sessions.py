@@ -30,7 +30,7 @@ def plan(scenario: Scenario, profile_id: str, now: float) -> list[Session]:
         planned.append(
             Session(
                 id=f"demo-{room.lower().replace(' ', '')}",
-                name=f"Grade {grade} {area} · {room}",
+                name=f"Grade {grade} {area}",
                 profile_id=profile_id,
                 rooms=(room,),
                 scheduled_start=now - STARTED_AGO_S,

@@ -105,3 +105,41 @@ def test_a_small_room_never_merges_below_min_room_devices() -> None:
     for event in sc.drop("10:14:03", "dev-a01") + sc.drop("10:14:04", "dev-a02"):
         detector.observe(event, rooms)
     assert [d.kind for d in detector.flush()] == ["device_lost", "device_lost"]
+
+
+def unreachable(hms: str, device: str, reachable: bool = False) -> FleetEvent:
+    reasons = [] if reachable else ["endpoint.unreachable"]
+    status = "ready" if reachable else "not_ready"
+    return sc.ev(hms, "verdict.changed", device, status=status, reasons=reasons)
+
+
+def test_a_flapping_platform_link_is_one_incident_per_device_and_session() -> None:
+    """Wi-Fi that comes and goes must not file an incident per flap; the timeline grows instead."""
+    events = []
+    for minute in range(10, 20, 2):
+        events += [
+            unreachable(f"10:{minute}:00", "dev-a03"),
+            unreachable(f"10:{minute}:30", "dev-a03", reachable=True),
+        ]
+    detector = IncidentDetector()
+    found = live(events, detector) + detector.flush()
+    assert [(d.kind, d.device_ids) for d in found] == [("endpoint_unreachable", ("dev-a03",))]
+
+
+def test_most_of_a_room_losing_the_platform_is_one_room_level_incident() -> None:
+    devices = sc.DEVICES[sc.ROOM_B][:10]
+    events = [unreachable(f"10:20:{n:02d}", d) for n, d in enumerate(devices)]
+    events.append(unreachable("10:20:30", sc.DEVICES[sc.ROOM_A][0]))  # another room: its own
+    detector = IncidentDetector()
+    found = live(events, detector) + detector.flush()
+    assert sorted((d.kind, d.room, len(d.device_ids)) for d in found) == [
+        ("endpoint_unreachable", sc.ROOM_A, 1),
+        ("room_unreachable", sc.ROOM_B, 10),
+    ]
+    room = next(d for d in found if d.kind == "room_unreachable")
+    assert (room.severity, room.subcategory, room.room_size) == (
+        "serious",
+        "endpoint_unreachable",
+        15,
+    )
+    assert set(room.students) == {sc.STUDENT[d] for d in devices}

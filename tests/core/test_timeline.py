@@ -82,3 +82,16 @@ def test_reason_detection_timeline_says_when_the_condition_cleared() -> None:
         "10:10:00 dev-a03 (room 112): battery critical",
         "10:25:00 dev-a03: battery critical — cleared",
     ]
+
+
+def test_room_outage_of_the_platform_is_summarised_and_a_single_instant_has_no_span() -> None:
+    """The room line gives the share and span; drops within one second read as one time."""
+    from tests.core.test_detectors import live, unreachable
+
+    devices = sc.DEVICES[sc.ROOM_B][:9]
+    events = [unreachable("10:20:00", d) for d in devices]
+    detector = IncidentDetector()
+    (room,) = live(events, detector) + detector.flush()
+    lines = texts(draft_timeline(room, [], UTC, sc.HOSTNAMES))
+    assert lines[0] == "10:20:00 9 of 15 devices in room 114 could not reach the testing service"
+    assert "lab-b01 (room 114): testing service unreachable" in " ".join(lines[1:]).lower()
