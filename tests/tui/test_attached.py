@@ -9,7 +9,11 @@ from testday_agent.protocol import Ack, BatteryFacts, Facts, Report, SystemFacts
 from textual.coordinate import Coordinate
 
 from testday.console_client.remote import RemoteClient
+from testday.core import hash_chain
+from testday.core.sessions import RosterEntry, Session
 from testday.hub.hub import Hub
+from testday.store.incident_store import IncidentStore
+from testday.store.session_store import SessionStore
 from testday.tui.app import TestdayApp
 from testday.tui.screens.devices import DevicesScreen
 from testday.tui.widgets.device_table import DeviceTable
@@ -71,3 +75,40 @@ async def test_attached_dashboard_matches_the_api_and_follows_within_a_second(hu
     finally:
         for ws in agents:
             await ws.close()
+
+
+async def test_an_incident_logged_from_the_dashboard_lands_in_the_hubs_chain(hub: Hub) -> None:
+    """d, n, the description, Enter on a real hub: the incident is stored with the device,
+    the room's live session and the student on that device, and the chain verifies."""
+    ws, _ = await greet(hub, "dev-0")  # greet() puts devices in room 112
+    await report(ws, 1, "lab-0", 80.0)
+    now = time.time()
+    roster = (RosterEntry("S1234567", "dev-0"),)
+    session = Session("ela-8", "Grade 8 ELA", "loopback-test", ("112",), now, now + 3600,
+                      roster=roster)  # fmt: skip
+    assert hub.store is not None
+    await SessionStore(hub.store).create(session, now, "planner")
+    await hub.request("session.action", {"session_id": "ela-8", "action": "start"}, "tech")
+    app = TestdayApp(RemoteClient(f"http://127.0.0.1:{hub.port}", CONSOLE_TOKEN))
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("d")
+            table = app.screen.query_one(DeviceTable)
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if table.row_count == 1:
+                    break
+            await pilot.press("n", *"Screen froze; restarted, resumed", "enter")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if hub.desk.incidents_json():
+                    break
+            (incident,) = hub.desk.incidents_json()
+            assert incident["devices"] == ["dev-0"] and incident["room"] == "112"
+            assert incident["session_id"] == "ela-8" and incident["students"] == ["S1234567"]
+            assert incident["source"] == "dashboard"
+            assert incident["sequence"][0]["text"].endswith("Screen froze; restarted, resumed")
+            entries = await IncidentStore(hub.store).load()
+            assert entries and hash_chain.verify(entries).ok
+    finally:
+        await ws.close()
