@@ -10,17 +10,30 @@ default_profile = "pearson-testnav"
 [rooms."112"]
 name = "Lab 112"
 profile = "drc-insight"
+
+# Irregularity-report deadlines: a state's built-in rules (oregon, texas, washoe) …
+[site.deadlines]
+state = "texas"
+# … or the district's own, which replace them:
+[[site.deadlines.rules]]
+label = "file"
+amount = 10
+unit = "working_days"        # hours | days | working_days
+until = "reported"           # reported | district_notified
+holidays = [2027-04-02]
 ```
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from testday.core.incident_deadlines import STATE_RULES, DeadlineRule, Unit, Until
 from testday.core.strict_toml import ConfigError, convert, join, load_toml
 
 __all__ = ["DEFAULT_PROFILE", "Room", "Site", "SiteError", "SiteInfo", "load_site", "parse_site"]
@@ -36,12 +49,34 @@ class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=T
     pass
 
 
+class RuleEntry(_Strict):
+    label: str
+    amount: int
+    unit: Unit
+    until: Until = "reported"
+    holidays: list[date] = []
+
+
+class Deadlines(_Strict):
+    state: str = ""  # a key of incident_deadlines.STATE_RULES
+    rules: list[RuleEntry] = []  # the district's own; when given, they replace the state's
+
+    def resolved(self) -> tuple[DeadlineRule, ...]:
+        if self.rules:
+            return tuple(
+                DeadlineRule(r.label, r.amount, r.unit, r.until, frozenset(r.holidays))
+                for r in self.rules
+            )
+        return STATE_RULES.get(self.state.casefold(), ())
+
+
 class SiteInfo(_Strict):
     name: str = ""
     code: str = ""  # the school code irregularity reports ask for
     district: str = ""
     district_code: str = ""
     default_profile: str = DEFAULT_PROFILE
+    deadlines: Deadlines = msgspec.field(default_factory=Deadlines)
 
 
 class Room(_Strict):
@@ -64,6 +99,11 @@ class Site(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def default_profile(self) -> str:
         return self.info.default_profile
+
+    @property
+    def deadline_rules(self) -> tuple[DeadlineRule, ...]:
+        """The rules each incident's deadline clock runs by (none: no clock)."""
+        return self.info.deadlines.resolved()
 
     def _room(self, room: str | None) -> Room | None:
         if room is None:
@@ -105,6 +145,19 @@ def parse_site(text: str, source: str, known_profiles: Collection[str] | None) -
         str(key): convert(raw, source, Room, SiteError, at=join("rooms", str(key)))
         for key, raw in raw_rooms.items()
     }
+    state = info.deadlines.state
+    if state and state.casefold() not in STATE_RULES:
+        known = ", ".join(sorted(STATE_RULES))
+        raise SiteError(
+            source,
+            "site.deadlines.state",
+            f"no built-in deadline rules for {state!r} (known: {known}); "
+            "give your own as [[site.deadlines.rules]]",
+        )
+    for i, rule in enumerate(info.deadlines.rules):
+        if rule.amount <= 0:
+            field = f"site.deadlines.rules[{i}].amount"
+            raise SiteError(source, field, f"must be positive, got {rule.amount}")
     if known_profiles is not None:
         if info.default_profile not in known_profiles:
             raise _unknown(source, "site.default_profile", info.default_profile, known_profiles)

@@ -30,7 +30,8 @@ SessionDict = dict[str, Any]
 # An incident as the hub serves it (testday.hub.desk_rows.incident_json): id, status, source
 # ("detector" | "dashboard" | "cli"), category, subcategory, severity, room, session_id, devices
 # ([device id]), students ([state ID]), occurred_at, created_at, updated_at (epoch s), created_by,
-# sequence ([{at: epoch s, text}]), action_taken, requested_outcome, deadline (ISO date | None).
+# sequence ([{at: epoch s, text}]), action_taken, requested_outcome, deadline (the earliest unmet
+# due time, epoch s | None), deadlines ([{label, due (epoch s), met (bool)}], per the site's rules).
 IncidentDict = dict[str, Any]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from testday.core.fleet import Device
+from testday.core.incident_deadlines import DeadlineRule, deadline
 from testday.core.incidents import Incident
 from testday.core.profile import Profile
 from testday.core.readiness_sweep import SweepResult
@@ -108,9 +109,13 @@ def _epoch(value: Any) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-def incident_json(incident: Incident) -> dict[str, Any]:
-    """One IncidentDict; no deadline rule is configured on a hub yet, so ``deadline`` is None."""
+def incident_json(incident: Incident, rules: tuple[DeadlineRule, ...] = ()) -> dict[str, Any]:
+    """One IncidentDict; ``rules`` are the site's deadline rules (the dashboard runs the clock)."""
     source = incident.source or "cli"
+    # Due times and whether each is met do not depend on "now", so the dict changes only when
+    # the incident does; the dashboard says "due in 3 h" or "overdue" with its own clock.
+    clocks = [deadline(incident, rule, incident.updated_at) for rule in rules]
+    unmet = [c.due.timestamp() for c in clocks if not c.met]
     return {
         "id": incident.id,
         "status": incident.status,
@@ -129,5 +134,6 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "sequence": [{"at": line.at.timestamp(), "text": line.text} for line in incident.sequence],
         "action_taken": incident.action_taken,
         "requested_outcome": incident.requested_outcome,
-        "deadline": None,
+        "deadline": min(unmet, default=None),
+        "deadlines": [{"label": c.label, "due": c.due.timestamp(), "met": c.met} for c in clocks],
     }

@@ -106,10 +106,13 @@ class SessionDesk:
 
     def incidents_json(self, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
         log_ = self.chain.log
+        rules = self.hub.site.deadline_rules
         if ids is None:
-            return [incident_json(i) for i in log_.incidents()]  # in the order they were created
+            return [
+                incident_json(i, rules) for i in log_.incidents()
+            ]  # in the order they were created
         wanted = set(ids)
-        return [incident_json(i) for i in log_.incidents() if i.id in wanted]
+        return [incident_json(i, rules) for i in log_.incidents() if i.id in wanted]
 
     def live_session(self, room: str) -> Session | None:
         return self._live.get(room)
@@ -156,7 +159,8 @@ class SessionDesk:
             return [log_.create(next_incident_id(log_), actor, now, **fields)]
 
         created = await self.chain.write(build)
-        return incident_json(self.chain.log.incident(created[0].incident_id))
+        incident = self.chain.log.incident(created[0].incident_id)
+        return incident_json(incident, self.hub.site.deadline_rules)
 
     # --- sessions -----------------------------------------------------------------------------
 

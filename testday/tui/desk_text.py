@@ -8,6 +8,7 @@ from typing import Any
 from testday.console_client.fleet_model import FleetModel, name_of
 from testday.console_client.messages import IncidentDict, SessionDict
 from testday.console_client.session_clock import readiness, session_clock, session_name, state_label
+from testday.core.reasons import duration
 from testday.tui.formatting import VERDICT_LABEL, clip, hms
 
 # (key, label, width): fixed widths, so a changing clock never makes DataTable re-measure.
@@ -154,11 +155,27 @@ def incident_fields(incident: IncidentDict, model: FleetModel, tz: tzinfo | None
         ("updated", when("updated_at")),
         ("action taken", incident.get("action_taken")),
         ("outcome asked", incident.get("requested_outcome")),
-        ("deadline", incident.get("deadline")),
+        ("deadline", deadline_text(incident, model.hub_now(), tz)),
     ]
     return "\n".join(
         f"{label:<14} {value if value not in (None, '') else '—'}" for label, value in rows
     )
+
+
+def deadline_text(incident: IncidentDict, now: float, tz: tzinfo | None) -> str:
+    """Each deadline clock of the site's rules: "file: due in 3 h (Tue 10:14)", "met", …"""
+    parts = []
+    for clock in incident.get("deadlines") or ():
+        due = float(clock["due"])
+        at = datetime.fromtimestamp(due, tz).strftime("%a %H:%M")
+        if clock.get("met"):
+            state = "met"
+        elif now >= due:
+            state = f"overdue by {duration(now - due)} ({at})"
+        else:
+            state = f"due in {duration(due - now)} ({at})"
+        parts.append(f"{clock.get('label', 'deadline')}: {state}")
+    return "; ".join(parts) or "—"
 
 
 def incident_timeline(incident: IncidentDict, tz: tzinfo | None) -> str:

@@ -121,3 +121,45 @@ def test_load_site_reads_the_file(tmp_path: Path) -> None:
     path.write_text("[site\n", encoding="utf-8")
     with pytest.raises(SiteError, match=rf"^{re.escape(str(path))}: TOML syntax: "):
         load_site(path, KNOWN)
+
+
+def test_deadline_rules_come_from_the_state_or_the_districts_own() -> None:
+    texas = parse_site('[site.deadlines]\nstate = "Texas"\n', "site.toml", None)
+    assert [(r.label, r.amount, r.unit) for r in texas.deadline_rules] == [
+        ("file", 10, "working_days")
+    ]
+    own = parse_site(
+        '[site.deadlines]\nstate = "oregon"\n[[site.deadlines.rules]]\nlabel = "notify"\n'
+        'amount = 2\nunit = "hours"\nuntil = "district_notified"\nholidays = [2027-04-02]\n',
+        "site.toml",
+        None,
+    )
+    (rule,) = own.deadline_rules  # the district's rules replace the state's
+    assert (rule.label, rule.until, [d.isoformat() for d in rule.holidays]) == (
+        "notify",
+        "district_notified",
+        ["2027-04-02"],
+    )
+    assert parse_site("", "site.toml", None).deadline_rules == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('[site.deadlines]\nstate = "ohio"', "site.toml: site.deadlines.state: no built-in"),
+        (
+            '[[site.deadlines.rules]]\nlabel = "f"\namount = 1\nunit = "weeks"',
+            "site.deadlines.rules[0].unit: Invalid enum value 'weeks'",
+        ),
+        (
+            '[[site.deadlines.rules]]\nlabel = "f"\namount = 0\nunit = "days"',
+            "site.deadlines.rules[0].amount: must be positive",
+        ),
+    ],
+)
+def test_bad_deadline_rules_name_the_field(text: str, says: str) -> None:
+    if text.startswith("[[site.deadlines.rules]]"):
+        text = "[site.deadlines]\n" + text
+    with pytest.raises(SiteError) as error:
+        parse_site(text, "site.toml", None)
+    assert says in str(error.value)

@@ -348,3 +348,20 @@ async def test_a_writer_racing_the_hub_never_forks_the_chain(hub: Hub) -> None:
     ids = [i["incident"]["id"] for i in logged]
     assert len(set(ids)) == len(ids)
     await until(lambda: len(hub.desk.incidents_json()) == len(entries), 3, "all followed")
+
+
+async def test_incidents_carry_the_sites_deadline_clocks(settings: HubSettings) -> None:
+    """With Washoe's rules an incident has two clocks: notify in 24 h, file in 14 days."""
+    site = settings.data_dir / "site.toml"
+    site.write_text(site.read_text() + '\n[site.deadlines]\nstate = "washoe"\n')
+    async with Hub(settings) as hub:
+        answer = await hub.desk.request("incident.add", incident_args(), "rivera")
+    incident = answer["incident"]
+    start = incident["occurred_at"]
+    assert [
+        (c["label"], round((c["due"] - start) / 3600), c["met"]) for c in incident["deadlines"]
+    ] == [
+        ("notify", 24, False),
+        ("file", 14 * 24, False),
+    ]
+    assert incident["deadline"] == incident["deadlines"][0]["due"]
