@@ -85,6 +85,20 @@ class SessionStore:
                 raise SessionExistsError(f"session {event.session_id!r} already exists")
             if event.kind != CREATED and not seen:
                 raise UnknownSessionError(f"no session {event.session_id!r}")
+            if event.kind != CREATED:
+                # Two writers (the hub and a CLI, say) may each have judged this event against
+                # what they had loaded; only the stored history decides. An event that does not
+                # follow it raises SessionError here, and the transaction is rolled back, so
+                # the stored log always replays.
+                stored = await conn.execute_fetchall(
+                    "SELECT id, ts, session_id, kind, data FROM session_events "
+                    "WHERE session_id = ? ORDER BY id",
+                    (event.session_id,),
+                )
+                folded: dict[str, Session] = {}
+                for i, ts, sid, kind, stored_raw in stored:
+                    fold(folded, SessionRow(int(i), float(ts), sid, kind, json.loads(stored_raw)))
+                replay(folded[event.session_id], event.kind, event.ts, data)
             cursor = await conn.execute(
                 "INSERT INTO session_events (ts, session_id, kind, data) VALUES (?, ?, ?, ?)",
                 (event.ts, event.session_id, event.kind, raw),

@@ -64,3 +64,24 @@ async def test_duplicate_create_and_unknown_session_are_refused(store: Store) ->
     with pytest.raises(ValueError):
         await s.append(sessions.created(other, T0, "tech"))  # created without its session
     assert list(await s.load()) == ["g7-math"]
+
+
+async def test_two_writers_acting_on_stale_copies_cannot_store_conflicting_transitions(
+    db_path: Path,
+) -> None:
+    """Hub and CLI both pause the same running session: the second is refused, the log replays."""
+    first, second = await Store.open(db_path), await Store.open(db_path)
+    try:
+        session = planned()
+        await SessionStore(first).create(session, 1_000.0, "planner")
+        await SessionStore(first).append(sessions.apply(session, "start", 1_010.0, "ta")[1])
+        stale_a = await SessionStore(first).get(session.id)
+        stale_b = await SessionStore(second).get(session.id)
+        await SessionStore(first).append(sessions.apply(stale_a, "pause", 1_020.0, "hub")[1])
+        with pytest.raises(sessions.SessionError, match="it is paused"):
+            await SessionStore(second).append(sessions.apply(stale_b, "pause", 1_021.0, "cli")[1])
+        stored = await SessionStore(second).get(session.id)
+        assert [t.actor for t in stored.history] == ["ta", "hub"] and stored.state == "paused"
+    finally:
+        await first.close()
+        await second.close()
