@@ -23,7 +23,12 @@ async def capture(out: Path, seconds: float, seed: int) -> list[Path]:
         app = TestdayApp(client)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause(seconds)
-            for key, name in (("r", "rooms"), ("d", "devices")):
+            for key, name in (
+                ("r", "rooms"),
+                ("d", "devices"),
+                ("s", "sessions"),
+                ("i", "incidents"),
+            ):
                 await pilot.press(key)
                 await pilot.pause(1.0)
                 path = out / f"dashboard-{name}.svg"
@@ -38,8 +43,8 @@ def main() -> None:
     parser.add_argument(
         "--seconds",
         type=float,
-        default=40.0,
-        help="how far into the scenario to take them (default 40)",
+        default=100.0,
+        help="how far into the scenario to take them (default 100: after the room outage)",
     )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
