@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from testday.cli import incident_edit
 from testday.core.incident_fields import CATEGORIES, SEVERITIES, IncidentFieldError, TimedLine
 from testday.core.incidents import Incident, IncidentError, IncidentLog
 from testday.hub.hub import DATABASE_FILE
@@ -85,6 +86,7 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--student", action="append", default=[], help="state ID (repeatable)")
     add.add_argument("--description", required=True, help="what happened, in a sentence or two")
     add.add_argument("--by", default=None, help="who logs it (default: your user name)")
+    incident_edit.add_actions(actions, data_help)
 
 
 def run_incidents(args: argparse.Namespace, data_dir: Path) -> int:
@@ -94,8 +96,9 @@ def run_incidents(args: argparse.Namespace, data_dir: Path) -> int:
         print(check.describe(), file=sys.stdout if check.ok else sys.stderr)
         return 0 if check.ok else 1
     db_path = data_dir / DATABASE_FILE
-    if args.command != "incident" and not db_path.exists():
-        # verify and export only read: opening would create an empty database and "pass".
+    existing = args.command != "incident" or incident_edit.needs_database(args)
+    if existing and not db_path.exists():
+        # Opening would create an empty database: verify would "pass", an edit find nothing.
         print(f"no database at {db_path}", file=sys.stderr)
         return 2
     try:
@@ -119,6 +122,8 @@ async def _run_on_store(args: argparse.Namespace, db_path: Path) -> int:
         log = await incidents.load_log(names_allowed=REPLAY_NAMES)
         if args.command == "export":
             return _export(args, log)
+        if args.incident_command != "add":
+            return await incident_edit.run(args, log, incidents)
         return await _add(args, log, incidents)
     finally:
         await store.close()
