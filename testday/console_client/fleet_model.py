@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from testday.console_client.fleet_order import (
+    SESSION_RANK,
+    UNASSIGNED,
+    VERDICT_RANK,
+    VERDICTS,
+    RoomSummary,
+    name_of,
+    natural_key,
+    room_of,
+    sort_key,
+)
 from testday.console_client.messages import (
     ConnectionState,
     DeskChanged,
@@ -18,71 +28,22 @@ from testday.console_client.messages import (
     EventsAppended,
     HubMessage,
     IncidentDict,
+    NetDeviceDict,
+    NetworkChanged,
+    RoomNetworkDict,
     SessionDict,
     Snapshot,
 )
 
-VERDICTS = ("offline", "not_ready", "warning", "ready")  # worst first: the problems-first order
-VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
-UNASSIGNED = "(no room)"  # where devices that reported no room are counted
+# Re-exported: the dashboard reads the fleet's orderings from here, beside the model.
+__all__ = [
+    "SESSION_RANK", "UNASSIGNED", "VERDICTS", "VERDICT_RANK", "BatteryPoint", "FleetChanges",
+    "FleetModel", "RoomSummary", "name_of", "natural_key", "room_of", "sort_key",
+]  # fmt: skip
+
 MAX_EVENTS = 5_000
 MAX_BATTERY_POINTS = 120
-# Which of a room's sessions its card shows: one under way first, then the next to begin.
-SESSION_RANK = {"in_progress": 0, "paused": 0, "checking": 1, "scheduled": 2}
-
 BatteryPoint = tuple[float, float, bool]  # (hub ts, percent, plugged)
-
-
-def room_of(device: DeviceDict) -> str:
-    return device.get("room") or UNASSIGNED
-
-
-def name_of(device: DeviceDict) -> str:
-    return device.get("hostname") or device["id"]
-
-
-def natural_key(text: str) -> tuple[Any, ...]:
-    """ "Room 9" before "Room 10": digit runs compare as numbers."""
-    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
-
-
-def sort_key(device: DeviceDict) -> tuple[Any, ...]:
-    """Problems first (offline, not ready, warning, ready), then room, then hostname."""
-    return (
-        VERDICT_RANK.get(device.get("verdict", "offline"), 0),
-        natural_key(room_of(device)),
-        natural_key(name_of(device)),
-        device["id"],
-    )
-
-
-@dataclass(frozen=True)
-class RoomSummary:
-    """One room at a glance: how many devices per verdict, its profile and its worst problem."""
-
-    room: str
-    counts: dict[str, int]
-    profile: str | None
-    worst_device: str | None = None  # hostname of the worst device, None when all are ready
-    worst_reason: dict[str, Any] | None = None  # that device's first reason
-    session: SessionDict | None = None  # the room's current or next session (session_for_room)
-
-    @property
-    def worst_problem(self) -> str | None:
-        """The room's problem in one line: "hostname: first reason's sentence"."""
-        if self.worst_device is None:
-            return None
-        message = self.worst_reason["message"] if self.worst_reason else "not ready"
-        return f"{self.worst_device}: {message}"
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def status(self) -> str:
-        """The worst verdict present; "empty" for a room with no devices."""
-        return next((v for v in VERDICTS if self.counts.get(v)), "empty")
 
 
 @dataclass(frozen=True)
@@ -95,6 +56,7 @@ class FleetChanges:
     reset: bool = False  # a Snapshot replaced everything (event history included)
     sessions: frozenset[str] = frozenset()  # session ids created or changed
     incidents: frozenset[str] = frozenset()  # incident ids created or changed
+    network: frozenset[str] = frozenset()  # network device names changed
 
 
 @dataclass
@@ -105,6 +67,7 @@ class _Pending:
     reset: bool = False
     sessions: set[str] = field(default_factory=set)
     incidents: set[str] = field(default_factory=set)
+    network: set[str] = field(default_factory=set)
 
 
 class FleetModel:
@@ -129,6 +92,8 @@ class FleetModel:
         self.site_rooms: dict[str, str] = {}  # room → profile id the site assigns
         self.sessions: dict[str, SessionDict] = {}
         self.incidents: dict[str, IncidentDict] = {}  # in the order they were created
+        self.network_devices: dict[str, NetDeviceDict] = {}
+        self.network_rooms: dict[str, RoomNetworkDict] = {}
         self.connected = False
         self.detail = "connecting…"
         self.stale = False
@@ -154,6 +119,9 @@ class FleetModel:
         elif isinstance(message, EventsAppended):
             self.events.extend(message.events)
             self._pending.events.extend(message.events)
+        elif isinstance(message, NetworkChanged):
+            self._set_hub_time(message.hub_time)
+            self._put_network(message.devices, message.rooms)
         elif isinstance(message, DeskChanged):
             self._set_hub_time(message.hub_time)
             for session in message.sessions:
@@ -196,6 +164,9 @@ class FleetModel:
         for session in snapshot.sessions:
             self._put_session(session)
         self.incidents = {i["id"]: i for i in snapshot.incidents}
+        self._pending.rooms.update(self.network_rooms)
+        self.network_devices, self.network_rooms = {}, {}
+        self._put_network(snapshot.network_devices, snapshot.network_rooms)
         self._pending.sessions.clear()
         self._pending.incidents.clear()
         self._pending.events.clear()
@@ -234,6 +205,14 @@ class FleetModel:
                 del self._by_room[room]
         self._counts[device.get("verdict", "offline")] -= 1
         self._pending.rooms.add(room)
+
+    def _put_network(self, devices: list[NetDeviceDict], rooms: list[RoomNetworkDict]) -> None:
+        for device in devices:
+            self.network_devices[device["name"]] = device
+            self._pending.network.add(device["name"])
+        for room in rooms:
+            self.network_rooms[room["room"]] = room
+            self._pending.rooms.add(room["room"])
 
     def _put_session(self, session: SessionDict) -> None:
         old = self.sessions.get(session["id"])
@@ -274,6 +253,7 @@ class FleetModel:
             reset=pending.reset,
             sessions=frozenset(pending.sessions),
             incidents=frozenset(pending.incidents),
+            network=frozenset(pending.network),
         )
 
     def hub_now(self) -> float:
@@ -333,6 +313,7 @@ class FleetModel:
             worst_device=name_of(worst) if worst else None,
             worst_reason=((worst.get("reasons") or [None])[0]) if worst else None,
             session=self.session_for_room(room),
+            network=self.network_rooms.get(room),
         )
 
     def sort_key_of(self, device_id: str) -> tuple[Any, ...]:

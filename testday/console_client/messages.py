@@ -34,6 +34,18 @@ SessionDict = dict[str, Any]
 # due time, epoch s | None), deadlines ([{label, due (epoch s), met (bool)}], per the site's rules).
 IncidentDict = dict[str, Any]
 
+# A network device as the network watch knows it (testday.hub.network_rows.net_device_json):
+# name, kind, address, rooms, reachable (bool | None: not polled yet), unreachable_since, failure,
+# detail, last_poll, uptime_s, rebooted_at, description, ap_clients, capacity, ups (None or
+# {on_battery, charge_percent, minutes_left, battery_status}), interfaces ([{index, name, up,
+# speed_bps, in_bps, out_bps, utilisation, errors_per_s, room}]: ports feeding rooms, and uplinks).
+NetDeviceDict = dict[str, Any]
+
+# A room's network health (testday.core.net_health.RoomNetwork): room, status (ok | warning |
+# problem | unknown), summary (one line for the room card), reasons ([{code, message, device,
+# value, threshold}]).
+RoomNetworkDict = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -46,6 +58,8 @@ class Snapshot:
     battery_history: dict[str, list[tuple[float, float, bool]]] = field(default_factory=dict)
     sessions: list[SessionDict] = field(default_factory=list)  # every session not yet archived
     incidents: list[IncidentDict] = field(default_factory=list)  # every incident, oldest first
+    network_devices: list[NetDeviceDict] = field(default_factory=list)
+    network_rooms: list[RoomNetworkDict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,15 @@ class DeskChanged:
 
 
 @dataclass(frozen=True)
+class NetworkChanged:
+    """Network devices and room network health that changed since the last message, whole."""
+
+    devices: list[NetDeviceDict]
+    rooms: list[RoomNetworkDict]
+    hub_time: float
+
+
+@dataclass(frozen=True)
 class ConnectionState:
     """The client's link to the hub; when it drops, the dashboard keeps its state, marked stale."""
 
@@ -78,7 +101,9 @@ class ConnectionState:
     detail: str  # plain words: "connected to ws://10.0.0.5:8765", "hub unreachable: …"
 
 
-HubMessage = Snapshot | DevicesChanged | EventsAppended | DeskChanged | ConnectionState
+HubMessage = (
+    Snapshot | DevicesChanged | EventsAppended | DeskChanged | NetworkChanged | ConnectionState
+)
 Sink = Callable[[HubMessage], None]
 
 # Requests a dashboard makes of the hub (HubClient.request); the hub answers each with a dict:

@@ -11,6 +11,7 @@ from testday.console_client.messages import (
     DevicesChanged,
     EventsAppended,
     HubMessage,
+    NetworkChanged,
     Snapshot,
 )
 
@@ -41,6 +42,8 @@ class _SnapshotFrame(_Frame, tag="snapshot"):
     battery_history: dict[str, list[tuple[float, float, bool]]] = {}
     sessions: list[dict[str, Any]] = []
     incidents: list[dict[str, Any]] = []
+    network_devices: list[dict[str, Any]] = []
+    network_rooms: list[dict[str, Any]] = []
 
 
 class _DevicesFrame(_Frame, tag="devices"):
@@ -55,6 +58,12 @@ class _EventsFrame(_Frame, tag="events"):
 class _DeskFrame(_Frame, tag="desk"):
     sessions: list[dict[str, Any]]
     incidents: list[dict[str, Any]]
+    hub_time: float
+
+
+class _NetworkFrame(_Frame, tag="network"):
+    devices: list[dict[str, Any]]
+    rooms: list[dict[str, Any]]
     hub_time: float
 
 
@@ -77,7 +86,9 @@ class Request(_Frame, tag="request"):
 
 
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(_SnapshotFrame | _DevicesFrame | _EventsFrame | _DeskFrame | Reply)
+_decoder = msgspec.json.Decoder(
+    _SnapshotFrame | _DevicesFrame | _EventsFrame | _DeskFrame | _NetworkFrame | Reply
+)
 _request_decoder = msgspec.json.Decoder(Request)
 
 
@@ -93,11 +104,17 @@ def encode(message: HubMessage) -> bytes:
             battery_history=message.battery_history,  # type: ignore[arg-type]
             sessions=message.sessions,
             incidents=message.incidents,
+            network_devices=message.network_devices,
+            network_rooms=message.network_rooms,
         )
     elif isinstance(message, DevicesChanged):
         frame = _DevicesFrame(devices=message.devices, hub_time=message.hub_time)
     elif isinstance(message, EventsAppended):
         frame = _EventsFrame(events=message.events)  # type: ignore[arg-type]
+    elif isinstance(message, NetworkChanged):
+        frame = _NetworkFrame(
+            devices=message.devices, rooms=message.rooms, hub_time=message.hub_time
+        )
     elif isinstance(message, DeskChanged):
         frame = _DeskFrame(
             sessions=message.sessions, incidents=message.incidents, hub_time=message.hub_time
@@ -133,6 +150,10 @@ def decode(data: bytes | str) -> HubMessage | Reply:
         return frame
     if isinstance(frame, _EventsFrame):
         return EventsAppended(events=_events(frame.events))
+    if isinstance(frame, _NetworkFrame):
+        _check_keys("devices", frame.devices, "name")
+        _check_keys("rooms", frame.rooms, "room")
+        return NetworkChanged(devices=frame.devices, rooms=frame.rooms, hub_time=frame.hub_time)
     if isinstance(frame, _DeskFrame):
         _check_ids("sessions", frame.sessions)
         _check_ids("incidents", frame.incidents)
@@ -152,6 +173,8 @@ def decode(data: bytes | str) -> HubMessage | Reply:
         battery_history=frame.battery_history,
         sessions=frame.sessions,
         incidents=frame.incidents,
+        network_devices=frame.network_devices,
+        network_rooms=frame.network_rooms,
     )
 
 
@@ -164,8 +187,14 @@ def _check_devices(devices: list[dict[str, Any]]) -> None:
 
 
 def _check_ids(name: str, items: list[dict[str, Any]]) -> None:
+    _check_keys(name, items, "id")
+
+
+def _check_keys(name: str, items: list[dict[str, Any]], key: str) -> None:
     # Only what every item must carry is checked, the rest passes through; the dashboard keys
-    # rows by id, so an item without one would be a silent blank row.
+    # rows by it, so an item without one would be a silent blank row.
     for i, item in enumerate(items):
-        if not isinstance(item.get("id"), str):
-            raise WireError(f"invalid console frame: Expected a `str` id - at `$.{name}[{i}].id`")
+        if not isinstance(item.get(key), str):
+            raise WireError(
+                f"invalid console frame: Expected a `str` {key} - at `$.{name}[{i}].{key}`"
+            )

@@ -12,6 +12,7 @@ from testday.console_client.messages import (
     DeskChanged,
     DevicesChanged,
     EventsAppended,
+    NetworkChanged,
     Snapshot,
 )
 from testday.console_client.remote import console_url
@@ -19,6 +20,8 @@ from testday.console_client.remote import console_url
 DEVICE = {"id": "dev-a", "hostname": "host-a", "room": "112", "facts": {"battery": {"percent": 55}}}
 EVENT = {"ts": 1.5, "kind": "device.connected", "device_id": "dev-a", "room": "112", "data": {}}
 SESSION = {"id": "s1", "name": "Grade 8 ELA", "state": "paused", "rooms": ["112"]}
+NET_DEVICE = {"name": "ap-112", "kind": "access_point", "rooms": ["112"], "reachable": False}
+NET_ROOM = {"room": "112", "status": "problem", "summary": "AP ap-112 unreachable since 10:02"}
 INCIDENT = {"id": "inc-1", "status": "open", "room": "112", "sequence": [{"at": 1.0, "text": "x"}]}
 
 
@@ -37,6 +40,14 @@ INCIDENT = {"id": "inc-1", "status": "open", "room": "112", "sequence": [{"at": 
         DevicesChanged(devices=[DEVICE], hub_time=11.0),
         EventsAppended(events=[EVENT]),
         DeskChanged(sessions=[SESSION], incidents=[INCIDENT], hub_time=12.0),
+        NetworkChanged(devices=[NET_DEVICE], rooms=[NET_ROOM], hub_time=13.0),
+        Snapshot(
+            devices=[],
+            events=[],
+            hub_time=0.0,
+            network_devices=[NET_DEVICE],
+            network_rooms=[NET_ROOM],
+        ),
         wire.Reply(id=7, ok=True, result={"session": SESSION}),
         wire.Reply(id=8, ok=False, error="cannot pause session 's1': it is paused"),
     ],
@@ -86,6 +97,11 @@ def test_frame_names_its_type() -> None:
             "$.sessions[0].id",
         ),
         ('{"type": "reply", "v": 1, "ok": true}', "missing required field `id`"),
+        (
+            '{"type": "network", "v": 1, "hub_time": 1, "devices": [], '
+            '"rooms": [{"status": "ok"}]}',
+            "$.rooms[0].room",
+        ),
     ],
 )
 def test_bad_frame_is_a_clear_value_error(frame: str, says: str) -> None:
