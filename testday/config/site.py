@@ -135,6 +135,7 @@ def parse_site(text: str, source: str, known_profiles: Collection[str] | None) -
     data: dict[str, Any] = load_toml(text, source, SiteError)
     raw_rooms = data.pop("rooms", {})
     data.pop("sessions", None)  # planned sessions: parsed by config.sessions_file
+    data.pop("network", None)  # network devices to watch: parsed by config.network
     info = convert(data, source, _SiteFile, SiteError).site
     if not isinstance(raw_rooms, dict):
         raise SiteError(
