@@ -16,6 +16,7 @@ from testday.console_client.messages import (
     EventDict,
     EventsAppended,
     HubMessage,
+    NetworkChanged,
     Snapshot,
 )
 from testday.core.fleet import FleetEvent
@@ -50,6 +51,8 @@ def _weight(message: HubMessage) -> int:
         return 1 + len(message.events)
     if isinstance(message, DeskChanged):
         return 1 + len(message.sessions) + len(message.incidents)
+    if isinstance(message, NetworkChanged):
+        return 1 + len(message.devices) + len(message.rooms)
     return 1
 
 
@@ -136,6 +139,8 @@ class ConsoleFeed:
         self._dirty: set[str] = set()
         self._desk_sessions: set[str] = set()
         self._desk_incidents: set[str] = set()
+        self._net_devices: set[str] = set()
+        self._net_rooms: set[str] = set()
         self._subscribers: list[Subscription] = []
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
@@ -154,6 +159,14 @@ class ConsoleFeed:
         self._desk_sessions.update(sessions)
         self._desk_incidents.update(incidents)
         if len(self._desk_sessions) + len(self._desk_incidents) != before:
+            self._changed.set()
+
+    def network_changed(self, devices: Iterable[str], rooms: Iterable[str]) -> None:
+        """Network devices (by name) and rooms whose network health changed."""
+        before = len(self._net_devices) + len(self._net_rooms)
+        self._net_devices.update(devices)
+        self._net_rooms.update(rooms)
+        if len(self._net_devices) + len(self._net_rooms) != before:
             self._changed.set()
 
     def events_appended(self, events: Iterable[FleetEvent]) -> None:
@@ -203,6 +216,8 @@ class ConsoleFeed:
             battery_history=history,
             sessions=hub.desk.sessions_json(),
             incidents=hub.desk.incidents_json(),
+            network_devices=hub.network.devices_json() if hub.network else [],
+            network_rooms=hub.network.rooms_json() if hub.network else [],
         )
 
     # --- broadcasting -------------------------------------------------------------------------
@@ -230,6 +245,8 @@ class ConsoleFeed:
         events, self._new_events = self._new_events, []
         sessions, self._desk_sessions = self._desk_sessions, set()
         incidents, self._desk_incidents = self._desk_incidents, set()
+        net_devices, self._net_devices = self._net_devices, set()
+        net_rooms, self._net_rooms = self._net_rooms, set()
         self._recent.extend(events)
         if not self._subscribers:
             return  # nobody to render for: skip building device dicts
@@ -252,6 +269,11 @@ class ConsoleFeed:
                     hub_time=time.time(),
                 )
             )
+        network = self.hub.network
+        if network is not None and (net_devices or net_rooms):
+            rooms = [network.rooms[r] for r in sorted(net_rooms) if r in network.rooms]
+            devices = network.devices_json(sorted(net_devices))
+            messages.append(NetworkChanged(devices=devices, rooms=rooms, hub_time=time.time()))
         for subscription in list(self._subscribers):
             subscription.offer(messages)
 

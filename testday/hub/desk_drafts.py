@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from testday.config.site import SiteInfo
 from testday.core.detectors import Detection
@@ -21,6 +22,10 @@ from testday.core.incident_fields import (
 )
 from testday.core.incidents import IncidentEvent, IncidentLog
 from testday.core.sessions import Session
+from testday.core.timeline import ROOM_SUMMARIES
+
+if TYPE_CHECKING:
+    from testday.hub.network_watch import NetworkWatch
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,7 @@ DRAFTER = "testday"  # the actor of everything the hub writes by itself
 RECENT_PER_DEVICE = 16  # events kept per device for drafts (only changes are events, not reports)
 LATER_KEPT = 256  # events after a detection kept for its redrafts; past that the draft stands
 REDRAFT_FOR_S = 4 * 3600.0  # after this a detection's draft is left as it is
+NETWORK_LEAD_S = 120.0  # how long before a room's first drop network events are cited
 _SESSION_CONTEXT = ("program", "test", "grade", "content_area", "proctor", "test_administrator")
 
 
@@ -140,6 +146,7 @@ class Draft:
     detection: Detection
     later: list[FleetEvent] = field(default_factory=list)
     dirty: bool = True
+    network: tuple[TimedLine, ...] = ()  # what the network showed when it was detected
 
     @property
     def expires(self) -> float:
@@ -172,9 +179,11 @@ class Drafter:
         ]
         return sorted(found, key=lambda e: e.ts)
 
-    def track(self, incident_id: str, detection: Detection) -> None:
+    def track(
+        self, incident_id: str, detection: Detection, network: tuple[TimedLine, ...] = ()
+    ) -> None:
         later = self.recent(detection.device_ids, detection.started_at)
-        self.drafts[incident_id] = Draft(detection, later[:LATER_KEPT])
+        self.drafts[incident_id] = Draft(detection, later[:LATER_KEPT], network=network)
         for device_id in detection.device_ids:
             self._by_device.setdefault(device_id, set()).add(incident_id)
 
@@ -194,3 +203,23 @@ class Drafter:
         for incident_id in [i for i, d in self.drafts.items() if now > d.expires]:
             self.forget(incident_id)
         return [(i, d) for i, d in self.drafts.items() if d.dirty]
+
+
+def with_network(lines: Iterable[TimedLine], network: Iterable[TimedLine]) -> tuple[TimedLine, ...]:
+    """The drafted lines with the network's lines after the room's summary line, in time order:
+    a room-level incident should say what the access point, switch and UPS showed then."""
+    lines = list(lines)
+    head, rest = lines[:1], lines[1:]
+    return tuple(head + sorted([*network, *rest], key=lambda line: line.at))
+
+
+def network_lines(
+    watch: NetworkWatch | None, detection: Detection, tz: tzinfo
+) -> tuple[TimedLine, ...]:
+    """What the network showed for a room-level detection's room, as timeline lines."""
+    if watch is None or detection.kind not in ROOM_SUMMARIES:
+        return ()
+    # From a little before the first drop: a switch port goes down just before its room does.
+    cited = watch.cited(detection.room, detection.started_at - NETWORK_LEAD_S, time.time())
+    moments = ((datetime.fromtimestamp(ts, tz), text) for ts, text in cited)
+    return tuple(TimedLine(at, f"{at:%H:%M:%S} network: {text}") for at, text in moments)

@@ -79,6 +79,16 @@ class HttpRoutes:
             return json_response(200, self.hub.desk.sessions_json())
         if path == "/api/incidents":
             return json_response(200, self.hub.desk.incidents_json())
+        if path == "/api/network":
+            network = self.hub.network
+            return json_response(
+                200,
+                {
+                    "devices": network.devices_json() if network else [],
+                    "rooms": network.rooms_json() if network else [],
+                    "trap_port": network.port if network else None,
+                },
+            )
         return json_response(404, {"error": f"no such endpoint: {path}"})
 
     def _vet_agent(self, conn: ServerConnection, request: Request) -> Response | None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
+from testday.config.network import load_network
 from testday.config.profiles import default_profiles_dir, load_profiles
 from testday.config.site import Site, load_site
 from testday.core.fleet import FleetEvent, FleetState
@@ -25,6 +26,7 @@ from testday.hub.device_rows import device_json, event_row, from_row, to_row
 from testday.hub.http_routes import CONSOLE_PATH, HttpRoutes
 from testday.hub.limits import Limits, TokenBucket
 from testday.hub.metrics import HubMetrics
+from testday.hub.network_watch import NET_PREFIX, NetworkWatch
 from testday.hub.secrets import HubSecrets, load_or_create
 from testday.hub.session_desk import SessionDesk
 from testday.store.database import Store
@@ -79,6 +81,9 @@ class Hub:
         self.routes = HttpRoutes(self)
         self.feed = ConsoleFeed(self)
         self.desk = SessionDesk(self)
+        network = load_network(settings.data_dir / SITE_FILE)
+        # No network devices and no trap port: no SNMP engine, no socket, nothing to show.
+        self.network = NetworkWatch(self, network) if network.devices or network.trap_port else None
         self.store: Store | None = None
         self._writer: BatchWriter | None = None
         self._retention: Retention | None = None
@@ -113,6 +118,8 @@ class Hub:
             self.port = sockets[0].getsockname()[1]
         self._tasks.append(asyncio.create_task(self._tick_loop()))
         self.feed.start()
+        if self.network is not None:
+            await self.network.start()
         log.info(
             "hub listening on %s:%s with %d known devices",
             self.settings.host,
@@ -121,6 +128,8 @@ class Hub:
         )
 
     async def stop(self) -> None:
+        if self.network is not None:
+            await self.network.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -164,7 +173,8 @@ class Hub:
         self.feed.events_appended(events)
         self.feed.devices_changed(touched)
         try:
-            self.desk.observe(events)
+            # Network devices are not testing devices: they must not count in a room's size.
+            self.desk.observe(e for e in events if not e.device_id.startswith(NET_PREFIX))
         except Exception:
             log.exception("incident detectors failed on %d events", len(events))
         for device_id in touched:
@@ -246,3 +256,8 @@ class Hub:
                 await self.desk.tick(now)
             except Exception:
                 log.exception("session desk tick failed")
+            if self.network is not None:
+                try:
+                    self.network.tick(now)
+                except Exception:
+                    log.exception("network watch tick failed")

@@ -23,9 +23,11 @@ from testday.hub.desk_drafts import (
     DRAFTER,
     Drafter,
     detection_fields,
+    network_lines,
     next_incident_id,
     sets_sequence_by_hand,
     timeline_event,
+    with_network,
 )
 from testday.hub.desk_requests import manual_incident, session_action_args
 from testday.hub.desk_rows import incident_json, same_sweep, session_json, sweep_json
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from testday.hub.hub import Hub
 
 log = logging.getLogger(__name__)
+
 
 # A device lost during a pause still matters (the student resumes on it, or their saved
 # responses are on it), so the detectors watch paused sessions as well as running ones.
@@ -229,7 +232,8 @@ class SessionDesk:
         devices = self.hub.fleet.devices
         later = self.drafter.recent(detection.device_ids, detection.started_at)
         hostnames = self.hostnames(detection.device_ids)
-        lines = draft_timeline(detection, later, self.tz, hostnames, session)
+        network = network_lines(self.hub.network, detection, self.tz)
+        lines = with_network(draft_timeline(detection, later, self.tz, hostnames, session), network)
         fields = detection_fields(detection, session, self.hub.site.info, devices, self.tz)
 
         def build(log_: IncidentLog) -> list[IncidentEvent]:
@@ -239,7 +243,7 @@ class SessionDesk:
 
         created = await self.chain.write(build)
         # Tracked from now on; events that came in while writing are picked up by a redraft.
-        self.drafter.track(created[0].incident_id, detection)
+        self.drafter.track(created[0].incident_id, detection, network)
 
     async def _redraft(self, now: float) -> None:
         if self.chain.broken is not None:
@@ -248,7 +252,8 @@ class SessionDesk:
             draft.dirty = False  # events arriving while this draft is written mark it again
             session = self.sessions.get(draft.detection.session_id)
             hostnames = self.hostnames(draft.detection.device_ids)
-            lines = tuple(draft_timeline(draft.detection, draft.later, self.tz, hostnames, session))
+            drafted = draft_timeline(draft.detection, draft.later, self.tz, hostnames, session)
+            lines = with_network(drafted, draft.network)
 
             def build(
                 log_: IncidentLog, incident_id: str = incident_id, lines: Lines = lines

@@ -1,0 +1,122 @@
+"""Tests the hub's network watch end to end: a trap to a dashboard, an outage citing the AP."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from testday.console_client.messages import EventsAppended, NetworkChanged, Snapshot
+from testday.demo.scenario import Scenario
+from testday.demo.simulated_fleet import SimulatedFleet
+from testday.hub.hub import Hub, HubSettings
+from tests.conftest import AGENT_TOKEN
+from tests.hub.test_incident_scenario import agent, start_session, texts, until
+from tests.netwatch.conftest import free_udp_port, need
+
+ROOM = "114"
+DEVICES = [f"dev-b{n:02d}" for n in range(1, 16)]
+
+
+def network_site(settings: HubSettings, trap_port: int, ap_port: int) -> None:
+    """The loopback site plus an access point for room 114 on a port where nothing answers."""
+    site = settings.data_dir / "site.toml"
+    site.write_text(
+        site.read_text()
+        + f"""
+[network]
+trap_port = {trap_port}
+trap_host = "127.0.0.1"
+trap_communities = ["public"]
+
+[[network.devices]]
+name = "ap-114"
+address = "127.0.0.1"
+port = {ap_port}
+kind = "access_point"
+community = "public"
+rooms = ["{ROOM}"]
+poll_interval_s = 1
+timeout_s = 0.3
+retries = 1
+"""
+    )
+
+
+@pytest.fixture
+async def net_hub(hub_settings: HubSettings) -> AsyncIterator[Hub]:
+    network_site(hub_settings, free_udp_port(), free_udp_port())
+    settings = dataclasses.replace(hub_settings, detect_window_s=1.5, tick_s=0.25)
+    async with Hub(settings) as hub:
+        yield hub
+
+
+async def next_of(subscription, kind, where, timeout: float):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no matching {kind.__name__} within {timeout} s"
+        message = await asyncio.wait_for(subscription.__anext__(), remaining)
+        if isinstance(message, kind) and where(message):
+            return message
+
+
+async def test_a_trap_reaches_a_dashboard_within_a_second(net_hub: Hub, tmp_path: Path) -> None:
+    """snmptrap linkDown to the hub's trap port: the dashboard's feed has it in under 1 s."""
+    snmptrap = need("snmptrap")
+    assert net_hub.network is not None and net_hub.network.port
+    async with net_hub.subscribe() as feed:
+        assert isinstance(await feed.__anext__(), Snapshot)
+        env = {"MIBS": "", "SNMP_PERSISTENT_DIR": str(tmp_path)}
+        sent = time.monotonic()
+        command = [snmptrap, "-v", "2c", "-c", "public", f"127.0.0.1:{net_hub.network.port}",
+                   "", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.7", "i", "7"]  # fmt: skip
+        await asyncio.to_thread(subprocess.run, command, env=env, check=True, timeout=10)
+        message = await next_of(
+            feed,
+            EventsAppended,
+            lambda m: any(e["kind"] == "net.trap" for e in m.events),
+            timeout=1.0,
+        )
+        took = time.monotonic() - sent
+    trap = next(e for e in message.events if e["kind"] == "net.trap")
+    assert trap["data"]["name"] == "linkDown" and trap["data"]["if_index"] == 7
+    print(f"snmptrap → dashboard feed: {took * 1000:.0f} ms")
+
+
+async def test_an_unreachable_ap_is_shown_and_cited_by_the_room_outage(
+    net_hub: Hub, tmp_path: Path
+) -> None:
+    """The AP that never answers turns its room red within a poll; when the room then drops,
+    the room-level incident's drafted timeline says what the network showed."""
+    hub = net_hub
+    async with hub.subscribe() as feed:
+        changed = await next_of(
+            feed,
+            NetworkChanged,
+            lambda m: any(r["room"] == ROOM and r["status"] == "problem" for r in m.rooms),
+            timeout=3.0,
+        )
+    (room,) = [r for r in changed.rooms if r["room"] == ROOM]
+    assert room["reasons"][0]["code"] == "net.ap_unreachable"
+    fleet = SimulatedFleet(
+        Scenario([agent(d, ROOM) for d in DEVICES], conditions={}),
+        f"ws://127.0.0.1:{hub.port}", AGENT_TOKEN, tmp_path / "agents", interval_s=0.5,
+    )  # fmt: skip
+    await fleet.start()
+    try:
+        assert await fleet.wait_connected(15) == len(DEVICES)
+        await start_session(hub)
+        await asyncio.gather(*(fleet.drop(d) for d in DEVICES[:12]))
+        incidents = await until(lambda: hub.desk.incidents_json(), 8, "the room outage")
+    finally:
+        await fleet.stop()
+    (outage,) = incidents
+    lines = texts(outage)
+    assert lines[0] == "12 of 15 devices in room 114 dropped"
+    assert any(line.startswith("network: AP ap-114 unreachable since") for line in lines), lines
