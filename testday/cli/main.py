@@ -1,4 +1,4 @@
-"""Provides the `testday` command: serve, devices, profiles check, demo, incidents, exports."""
+"""Provides the `testday` command: serve, devices, network, profiles, demo, incidents, sessions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from testday import __version__
 from testday.cli import console as console_cli
 from testday.cli import demo as demo_cli
 from testday.cli import incidents as incidents_cli
+from testday.cli import network as network_cli
 from testday.cli import sessions as sessions_cli
 
 DEFAULT_PORT = 8765
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     devices.add_argument("--data", type=Path, default=None, help="local hub's data directory")
     devices.add_argument("--room", help="only this room")
     devices.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    network_cli.add_arguments(sub)
 
     profiles = sub.add_parser("profiles", help="testing-platform profiles")
     profiles_sub = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             from testday.cli.devices import run_devices
 
             return run_devices(args, args.data or default_data_dir())
+        if args.command == "network":
+            return network_cli.run_network(args, args.data or default_data_dir())
         if args.command == "profiles":
             from testday.cli.profiles import run_profiles
 

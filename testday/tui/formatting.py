@@ -49,6 +49,18 @@ VERDICT_LABEL = {
     "empty": "no devices",
 }
 NOTABLE_STATUSES = ("not_ready", "offline")
+# Network watch events ("net." kinds, from testday.hub.network_watch) and the verdict colour each
+# is logged in: a failure reads like a device going not ready, a recovery like one turning ready.
+NET_EVENT_TONE = {
+    "net.unreachable": "not_ready",
+    "net.link_down": "not_ready",
+    "net.ups_on_battery": "not_ready",
+    "net.trap": "warning",
+    "net.rebooted": "warning",
+    "net.reachable": "ready",
+    "net.link_up": "ready",
+    "net.ups_on_mains": "ready",
+}
 _AROUND = re.compile(r"around (\d{1,2}:\d{2})")
 
 
@@ -155,9 +167,10 @@ def searchable(device: DeviceDict) -> str:
 
 
 def is_notable(event: EventDict) -> bool:
-    """What the Incidents log shows: devices turning not ready or offline, duplicate identities."""
-    kind = event.get("kind")
-    if kind == "identity.duplicate":
+    """What the Incidents log shows: devices turning not ready or offline, duplicate identities,
+    and every network watch event (its failures and, as the all-clear, its recoveries)."""
+    kind = event.get("kind") or ""
+    if kind == "identity.duplicate" or kind.startswith("net."):
         return True
     return kind == "verdict.changed" and event.get("data", {}).get("status") in NOTABLE_STATUSES
 
@@ -165,6 +178,8 @@ def is_notable(event: EventDict) -> bool:
 def event_text(event: EventDict) -> str:
     """One event in plain words, without its time or device."""
     kind, data = event.get("kind", ""), event.get("data") or {}
+    if kind.startswith("net.") and data.get("text"):
+        return str(data["text"])  # the hub words it: "sw-1 port Gi0/12 down"
     if kind == "verdict.changed":
         status = VERDICT_LABEL.get(data.get("status", ""), data.get("status", "?"))
         was = data.get("was")
@@ -183,6 +198,14 @@ def event_text(event: EventDict) -> str:
     if kind == "command.result":
         return f"command {'succeeded' if data.get('ok') else 'failed'}"
     return kind
+
+
+def event_tone(event: EventDict) -> str | None:
+    """The verdict whose colour an event is logged in (None: plain)."""
+    kind = event.get("kind") or ""
+    if kind.startswith("net."):
+        return NET_EVENT_TONE.get(kind, "warning")
+    return (event.get("data") or {}).get("status")
 
 
 def event_line(event: EventDict, who: str, tz: tzinfo | None) -> str:

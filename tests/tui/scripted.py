@@ -17,6 +17,8 @@ from testday.console_client.messages import (
     DevicesChanged,
     EventDict,
     HubMessage,
+    NetDeviceDict,
+    RoomNetworkDict,
     Sink,
     Snapshot,
 )
@@ -211,3 +213,69 @@ def snapshot(devices: list[DeviceDict] | None = None) -> Snapshot:
 
 def changed(*devices: DeviceDict, hub_time: float = NOW) -> DevicesChanged:
     return DevicesChanged(list(devices), hub_time)
+
+
+# --- the network watch: an access point, a switch and a UPS serving rooms 101 and 112 -----------
+
+
+def net_device(name: str, kind: str, rooms: tuple[str, ...], **state: Any) -> NetDeviceDict:
+    """A NetDeviceDict as the hub serves it (network_rows.net_device_json), polled 12 s ago."""
+    base: NetDeviceDict = {
+        "name": name, "kind": kind, "address": f"10.0.0.{len(name)}", "rooms": list(rooms),
+        "capacity": 30 if kind == "access_point" else None, "reachable": True,
+        "unreachable_since": None, "failure": None, "detail": "", "last_poll": NOW - 12,
+        "uptime_s": 86_400.0 * 3, "rebooted_at": None, "description": f"{kind} {name}",
+        "ap_clients": None, "ups": None, "interfaces": [],
+    }  # fmt: skip
+    return {**base, **state}
+
+
+def port(
+    index: int, name: str, room: str | None, *, up: bool = True, util: float = 0.41
+) -> dict[str, Any]:
+    return {"index": index, "name": name, "up": up, "speed_bps": 1_000_000_000,
+            "in_bps": util * 1e9, "out_bps": 2e6, "utilisation": util if up else None,
+            "errors_per_s": 0.0, "room": room}  # fmt: skip
+
+
+def net_devices() -> list[NetDeviceDict]:
+    return [
+        net_device("ap-112", "access_point", ("112",), ap_clients=28),
+        net_device("ap-101", "access_point", ("101",), ap_clients=12),
+        net_device(
+            "sw-1", "switch", ("101", "112"),
+            interfaces=[port(12, "Gi0/12", "112"), port(13, "Gi0/13", "101", util=0.03)],
+        ),
+        net_device("ups-1", "ups", ("112",),
+                   ups={"on_battery": False, "charge_percent": 100, "minutes_left": 40,
+                        "battery_status": 2}),
+    ]  # fmt: skip
+
+
+def room_net(room: str, status: str, summary: str, *reasons: dict[str, Any]) -> RoomNetworkDict:
+    return {"room": room, "status": status, "summary": summary, "reasons": list(reasons)}
+
+
+def net_reason(code: str, severity: str, device: str, message: str) -> dict[str, Any]:
+    return {"code": code, "severity": severity, "message": message, "device": device,
+            "value": None, "threshold": None}  # fmt: skip
+
+
+def net_rooms() -> list[RoomNetworkDict]:
+    busy = net_reason(
+        "net.ap_over_capacity", "warning", "ap-112",
+        "Access point ap-112 carries 28 devices, close to the 30 it serves well for testing",
+    )  # fmt: skip
+    return [
+        room_net("101", "ok", "AP ap-101 · 12 clients / 30 · uplink 3 %"),
+        room_net("112", "warning", "AP ap-112 · 28 clients / 30 · uplink 41 %", busy),
+    ]
+
+
+def network_snapshot() -> Snapshot:
+    """The sample fleet with the network watch's devices and room health."""
+    base = snapshot()
+    return Snapshot(
+        base.devices, base.events, NOW, SITE, base.battery_history,
+        network_devices=net_devices(), network_rooms=net_rooms(),
+    )  # fmt: skip

@@ -51,7 +51,7 @@ class IncidentsScreen(LiveScreen):
             self._count += log.add(filter(is_notable, changes.events), model, tz)
         stale = " · STALE" if model.stale else ""
         self.query_one("#title", Field).show(f"INCIDENTS  {len(model.incidents)} logged{stale}")
-        line = f"NOTABLE EVENTS  {self._count} · devices turning not ready or offline"
+        line = f"NOTABLE EVENTS  {self._count} · devices not ready or offline · network"
         self.query_one("#log-title", Field).show(line)
 
     def action_log_incident(self) -> None:

@@ -66,6 +66,7 @@ class LiveScreen(Screen[None]):
             reset=True,
             sessions=frozenset(model.sessions),
             incidents=frozenset(model.incidents),
+            network=frozenset(model.network_devices),
         )
         self.refresh_live(everything)
 

@@ -11,7 +11,7 @@ from textual.widgets import RichLog
 
 from testday.console_client.fleet_model import FleetModel, name_of
 from testday.console_client.messages import EventDict
-from testday.tui.formatting import css_class, event_line
+from testday.tui.formatting import css_class, event_line, event_tone
 
 MAX_LINES = 1_000
 
@@ -44,7 +44,7 @@ class EventLog(RichLog):
         if event.get("kind") == "identity.duplicate":
             component = "event-log--duplicate"
         else:
-            status = (event.get("data") or {}).get("status")
+            status = event_tone(event)
             if status is None:
                 return ""
             component = f"event-log-{css_class(status)}"

@@ -83,6 +83,16 @@ class KeyedTable(DataTable[Text]):
             self._sorted &= not moved
         self._shown[row_id], self._styles[row_id], self._order[row_id] = cells, styles, order
 
+    def set_cell(self, row_id: str, column: str, text: str) -> None:
+        """Redraw one shown cell if its text changed (an age ticking), keeping its style."""
+        shown = self._shown.get(row_id)
+        if shown is None or shown[column] == text:
+            return
+        self._shown[row_id] = {**shown, column: text}
+        first = column == self.COLUMNS[0][0]
+        order = self._order[row_id] if first else None
+        self.update_cell(row_id, column, self._cell(text, self._styles[row_id].get(column), order))
+
     def drop(self, row_id: str) -> None:
         if row_id in self._shown:
             self.remove_row(row_id)

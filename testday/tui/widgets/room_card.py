@@ -17,7 +17,8 @@ from testday.tui.widgets.field import Field
 class RoomCard(Vertical, can_focus=True):
     """Its classes (-offline, -not-ready, -warning, -ready, -empty, -stale) set its colour;
     -pause-warning and -pause-expired mark a session paused too long; -no-session hides the
-    clock line."""
+    clock line; -net-warning and -net-problem colour the network line, which takes the profile's
+    place (the profile moves to its tooltip) when the hub watches the room's network."""
 
     def __init__(self, room: str) -> None:
         super().__init__(classes="room-card")
@@ -31,6 +32,7 @@ class RoomCard(Vertical, can_focus=True):
         self._worst = Field(classes="worst")
         self._status: str | None = None
         self._pause_level: str | None = None
+        self._net_status: str | None = None
         self.session: SessionDict | None = None
 
     def compose(self) -> ComposeResult:
@@ -51,7 +53,7 @@ class RoomCard(Vertical, can_focus=True):
         )
         problems = [f"{counts[v]} {VERDICT_LABEL[v]}" for v in VERDICTS[:-1] if counts[v]]
         self._problems.show(" · ".join(problems) or "no problems")
-        self._profile.show(f"profile {summary.profile or '—'}")
+        self._show_network(summary)
         self.session = summary.session
         self._session.show(
             f"session {session_name(summary.session)}" if summary.session else "no session"
@@ -68,6 +70,25 @@ class RoomCard(Vertical, can_focus=True):
             self.border_subtitle = VERDICT_LABEL[status]
         if stale != self.has_class("-stale"):
             self.set_class(stale, "-stale")
+
+    def _show_network(self, summary: RoomSummary) -> None:
+        """The network line replaces the profile's: the card keeps its height."""
+        profile = f"profile {summary.profile or '—'}"
+        network = summary.network
+        if network is None:
+            self._profile.show(profile)
+            tooltip = None
+        else:
+            line = f"net: {network.get('summary') or network.get('status', '?')}"
+            self._profile.show(line)
+            tooltip = f"{line}\n{profile}"  # a narrow card cuts the line: whole here
+        if self._profile.tooltip != tooltip:
+            self._profile.tooltip = tooltip
+        status = network.get("status") if network else None
+        if status != self._net_status:
+            self.set_class(status == "warning", "-net-warning")
+            self.set_class(status == "problem", "-net-problem")
+            self._net_status = status
 
     def show_clock(self, now: float, tz: tzinfo | None, warning: PauseWarning | None) -> None:
         """Every tick: the session's clock moves even when nothing in the room changed."""

@@ -1,0 +1,145 @@
+"""Provides `testday network`: each room's network health and the watched devices, from a hub."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from testday.cli.devices import DEFAULT_HUB, console_token, http_base
+from testday.cli.network_text import (
+    DEVICE_COLUMNS,
+    EMPTY,
+    STATUS_RANK,
+    columns,
+    device_cells,
+    device_order,
+    failure_text,
+    room_order,
+)
+
+DESCRIPTION = """\
+Ask a hub what its network watch sees: each room's network health (problems first, with every
+reason) and each access point, switch and UPS it polls over SNMP.
+
+Exit status: 0 when every room's network is ok or unknown, 1 when any room has a problem (a
+warning alone is 0, as with `testday session check`), 2 when the hub cannot be asked.
+"""
+
+
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    network = sub.add_parser(
+        "network",
+        help="network health per room, and the access points, switches and UPSes watched",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    network.add_argument("--hub", help="hub address ($TESTDAY_HUB; default http://127.0.0.1:8765)")
+    network.add_argument(
+        "--console-token",
+        help="operator secret ($TESTDAY_CONSOLE_TOKEN; default: the local hub's data directory)",
+    )
+    network.add_argument("--data", type=Path, default=None, help="local hub's data directory")
+    network.add_argument(
+        "--json", action="store_true", help="print the hub's /api/network answer as it is"
+    )
+
+
+def fetch_network(hub: str, token: str | None) -> dict[str, Any]:
+    """GET /api/network: {"devices": [...], "rooms": [...], "trap_port": int | None}."""
+    url = http_base(hub) + "/api/network"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token or ''}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def run_network(args: argparse.Namespace, data_dir: Path) -> int:
+    hub = args.hub or os.environ.get("TESTDAY_HUB") or DEFAULT_HUB
+    try:
+        payload = fetch_network(hub, console_token(args, data_dir))
+    except urllib.error.HTTPError as exc:
+        why = "refused the operator secret" if exc.code == 401 else f"answered HTTP {exc.code}"
+        print(f"testday network: {http_base(hub)} {why}", file=sys.stderr)
+        return 2
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        print(
+            f"testday network: cannot reach the hub at {http_base(hub)}: {reason}",
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps(payload, indent=2) if args.json else render_network(payload, time.time()))
+    return exit_code(payload)
+
+
+def exit_code(payload: dict[str, Any]) -> int:
+    """1 when any room's network has a problem; warnings and unknowns do not fail a check."""
+    return int(any(room.get("status") == "problem" for room in payload.get("rooms") or ()))
+
+
+def render_network(payload: dict[str, Any], now: float, tz: tzinfo | None = None) -> str:
+    """Rooms (problems first, each reason on its own line), then devices as on the dashboard."""
+    rooms, devices = payload.get("rooms") or [], payload.get("devices") or []
+    if not rooms and not devices:
+        return EMPTY
+    lines = [*_rooms(rooms), "", *_devices(devices, now, tz), ""]
+    trap_port = payload.get("trap_port")
+    lines.append(f"traps: listening on UDP {trap_port}" if trap_port else "traps: no receiver")
+    lines.append(_totals(rooms, devices))
+    return "\n".join(lines)
+
+
+def _rooms(rooms: list[dict[str, Any]]) -> list[str]:
+    if not rooms:
+        return ["rooms: none judged yet (each is judged once its devices are polled)"]
+    lines = []
+    ordered = sorted(rooms, key=room_order)
+    heads = columns([("ROOM", "NETWORK", "SUMMARY")] + [_room_head(r) for r in ordered])
+    lines.append(heads[0])
+    for room, head in zip(ordered, heads[1:], strict=True):
+        lines.append(head)
+        for reason in room.get("reasons") or ():
+            lines.append(f"    {reason.get('severity', '?')}: {reason.get('message', '')}")
+    return lines
+
+
+def _room_head(room: dict[str, Any]) -> tuple[str, str, str]:
+    return room["room"], str(room.get("status", "unknown")), str(room.get("summary") or "")
+
+
+def _devices(devices: list[dict[str, Any]], now: float, tz: tzinfo | None) -> list[str]:
+    if not devices:
+        return ["no network devices listed"]
+    ordered = sorted(devices, key=device_order)
+    header = tuple(label.upper() for _, label, _ in DEVICE_COLUMNS)
+    rows = [tuple(device_cells(d, now, tz).values()) for d in ordered]
+    lines = columns([header, *rows])
+    out = [lines[0]]
+    for device, line in zip(ordered, lines[1:], strict=True):
+        out.append(line)
+        why = failure_text(device) if device.get("reachable") is False else ""
+        if why:
+            out.append(f"    {why}")
+    return out
+
+
+def _totals(rooms: list[dict[str, Any]], devices: list[dict[str, Any]]) -> str:
+    counts = Counter(str(r.get("status", "unknown")) for r in rooms)
+    by_status = ", ".join(f"{counts[s]} {s}" for s in STATUS_RANK if counts[s])
+    unreachable = sum(1 for d in devices if d.get("reachable") is False)
+    return (
+        f"{plural(len(rooms), 'room')}: {by_status or 'none'} · "
+        f"{plural(len(devices), 'device')}, {unreachable} unreachable"
+    )
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
