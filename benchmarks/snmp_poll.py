@@ -4,10 +4,12 @@ Run: .venv/bin/python benchmarks/snmp_poll.py [--devices 200] [--interval 30] [-
 (default: two rounds, about 65 s; loopback only; snmpsim comes with the dev extra).
 
 snmpsim serves one recording per device (community dev000 … dev199): mostly 24-port switches,
-every tenth a UPS and every tenth an access point with a UniFi client table. One NetworkPoller in
-this process polls them all, staggered over the interval. Printed: polls done, failures, poll
-latency p50/p95 (one device, all its requests) and this process's CPU as % of one core while
-polling (the hub's share for the network watch; snmpsim's own CPU is shown apart).
+every tenth a UPS and every tenth an access point with a UniFi client table, each serving one of
+40 rooms. A real hub in this process, configured through site.toml's [network], polls them all
+(staggered over the interval), folds each answer into device state and room health, logs the
+events to SQLite and feeds the console. Printed: polls done, failures, poll latency p50/p95 (one
+device, all its requests) and this process's CPU as % of one core while polling: the hub's cost
+of the network watch (snmpsim's own CPU is shown apart).
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from pathlib import Path
 import psutil
 
 from testday.core.net_state import NetDevice, PollSample
+from testday.hub.hub import SITE_FILE, Hub, HubSettings
 from testday.netwatch.oids import SYS_UPTIME
-from testday.netwatch.poller import NetworkPoller
 from testday.netwatch.snmp_client import SnmpClient, SnmpFailure
 
 T, X = "1.3.6.1.2.1.2.2.1", "1.3.6.1.2.1.31.1.1.1"
+ROOMS = 40
 
 
 def switch_lines(n: int, ports: int = 24) -> dict[str, tuple[int, object]]:
@@ -74,6 +77,26 @@ def recording(n: int) -> tuple[str, str]:
             lines[f"1.3.6.1.4.1.41112.1.6.1.2.1.8.{vap}"] = (2, vap + n % 5)
     ordered = sorted(lines.items(), key=lambda kv: tuple(int(a) for a in kv[0].split(".")))
     return kind, "".join(f"{oid}|{tag}|{value}\n" for oid, (tag, value) in ordered)
+
+
+def site_toml(devices: list[NetDevice]) -> str:
+    lines = ["[network]", ""]
+    for n, d in enumerate(devices):
+        lines += [
+            "[[network.devices]]",
+            f'name = "{d.name}"',
+            f'address = "{d.address}"',
+            f"port = {d.port}",
+            f'kind = "{d.kind}"',
+            f'community = "{d.community}"',
+            f'rooms = ["R{n % ROOMS + 1}"]',
+            f"poll_interval_s = {d.poll_interval_s}",
+            f"timeout_s = {d.timeout_s}",
+            f"retries = {d.retries}",
+            *([f'vendor = "{d.vendor}"'] if d.vendor else []),
+            "",
+        ]
+    return "\n".join(lines)
 
 
 def free_udp_port() -> int:
@@ -137,17 +160,27 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
         ready = await wait_ready(devices[-1], proc)
         samples: list[PollSample] = []
         sim = psutil.Process(proc.pid)
-        poller = NetworkPoller(devices, samples.append)
-        poller.client.open()  # the engine's one-time start is not polling
-        sim_cpu0, cpu0, wall0 = sum(sim.cpu_times()[:2]), time.process_time(), time.monotonic()
-        marks = [(cpu0, wall0, 0)]  # (cpu, wall, polls) at each interval's end
-        poller.start()
-        while (left := args.seconds - (time.monotonic() - wall0)) > 0:
-            await asyncio.sleep(min(args.interval, left))
-            marks.append((time.process_time(), time.monotonic(), len(samples)))
-        cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
-        sim_cpu = sum(sim.cpu_times()[:2]) - sim_cpu0
-        await poller.stop()
+        hub_dir = tmp / "hub"
+        hub_dir.mkdir()
+        (hub_dir / SITE_FILE).write_text(site_toml(devices))
+        async with Hub(HubSettings(data_dir=hub_dir, host="127.0.0.1", port=0)) as hub:
+            watch = hub.network
+            assert watch is not None, "the site lists network devices"
+            poller = watch.poller
+
+            def counted(sample: PollSample) -> None:
+                samples.append(sample)
+                watch.on_sample(sample)
+
+            poller.on_sample = counted  # before any poll has answered: start() only scheduled
+            sim_cpu0, cpu0, wall0 = sum(sim.cpu_times()[:2]), time.process_time(), time.monotonic()
+            marks = [(cpu0, wall0, 0)]  # (cpu, wall, polls) at each interval's end
+            while (left := args.seconds - (time.monotonic() - wall0)) > 0:
+                await asyncio.sleep(min(args.interval, left))
+                marks.append((time.process_time(), time.monotonic(), len(samples)))
+            cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+            sim_cpu = sum(sim.cpu_times()[:2]) - sim_cpu0
+            rooms = len(watch.rooms)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -157,7 +190,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     print(
         f"snmp poll: {args.devices} devices ({kinds['switch']} switches × 24 ports, "
         f"{kinds['access_point']} APs, {kinds['ups']} UPSes) on snmpsim, every "
-        f"{args.interval:g} s for {wall:.0f} s (snmpsim ready after {ready:.1f} s)"
+        f"{args.interval:g} s for {wall:.0f} s through a hub judging {rooms} rooms "
+        f"(snmpsim ready after {ready:.1f} s)"
     )
     rows = [
         ("polls done", f"{len(samples):,}"),
