@@ -1,0 +1,1 @@
+"""Remote work on lab machines over SSH: allow-listed runbook actions and agent deployment."""
