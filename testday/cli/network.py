@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from testday.cli.devices import DEFAULT_HUB, console_token, http_base
+from testday.cli.hub_api import HubApiError, hub_get
 from testday.cli.network_text import (
     DEVICE_COLUMNS,
     EMPTY,
@@ -53,28 +50,11 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     )
 
 
-def fetch_network(hub: str, token: str | None) -> dict[str, Any]:
-    """GET /api/network: {"devices": [...], "rooms": [...], "trap_port": int | None}."""
-    url = http_base(hub) + "/api/network"
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token or ''}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
 def run_network(args: argparse.Namespace, data_dir: Path) -> int:
-    hub = args.hub or os.environ.get("TESTDAY_HUB") or DEFAULT_HUB
     try:
-        payload = fetch_network(hub, console_token(args, data_dir))
-    except urllib.error.HTTPError as exc:
-        why = "refused the operator secret" if exc.code == 401 else f"answered HTTP {exc.code}"
-        print(f"testday network: {http_base(hub)} {why}", file=sys.stderr)
-        return 2
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        print(
-            f"testday network: cannot reach the hub at {http_base(hub)}: {reason}",
-            file=sys.stderr,
-        )
+        payload = hub_get(args, data_dir, "/api/network")
+    except HubApiError as exc:
+        print(f"testday network: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(payload, indent=2) if args.json else render_network(payload, time.time()))
     return exit_code(payload)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
-import urllib.error
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Any
 import msgspec
 from testday_agent.protocol import Facts
 
-from testday.cli.devices import DEFAULT_HUB, console_token, fetch_devices, http_base
+from testday.cli.hub_api import HubApiError, hub_get
 from testday.cli.sessions import format_state, format_when
 from testday.config.profiles import default_profiles_dir, load_profiles
 from testday.core.fleet import Device
@@ -49,19 +47,10 @@ def run_check(args: argparse.Namespace, data_dir: Path) -> int:
             file=sys.stderr,
         )
         return 2
-    hub = args.hub or os.environ.get("TESTDAY_HUB") or DEFAULT_HUB
     try:
-        devices = fetch_devices(hub, console_token(args, data_dir))
-    except urllib.error.HTTPError as exc:
-        why = "refused the operator secret" if exc.code == 401 else f"answered HTTP {exc.code}"
-        print(f"testday session check: {http_base(hub)} {why}", file=sys.stderr)
-        return 2
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        print(
-            f"testday session check: cannot reach the hub at {http_base(hub)}: {reason}",
-            file=sys.stderr,
-        )
+        devices = hub_get(args, data_dir, "/api/devices")
+    except HubApiError as exc:
+        print(f"testday session check: {exc}", file=sys.stderr)
         return 2
     result = sweep(session, profile, devices_by_room(devices), time.time())
     print(json.dumps(_sweep_json(result), indent=2) if args.json else _sweep_text(result))
