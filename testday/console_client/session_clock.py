@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Literal
 
 from testday.console_client.messages import SessionDict
 from testday.core.reasons import duration, hhmm
-from testday.core.sessions import DEFAULT_PAUSE_LEAD_S, DEFAULT_PAUSE_LIMIT_MIN
+from testday.core.sessions import DEFAULT_PAUSE_LEAD_S, DEFAULT_PAUSE_LIMIT_MIN, PauseAlert
 
 STATE_LABEL = {
     "scheduled": "scheduled",
@@ -22,17 +21,8 @@ STATE_LABEL = {
 UNDER_WAY = ("in_progress", "paused")
 
 
-@dataclass(frozen=True)
-class PauseWarning:
-    """A paused session nearing (``warning``) or past (``expired``) the profile's pause rule."""
-
-    session_id: str
-    level: Literal["warning", "expired"]
-    paused_since: float
-    deadline: float  # when the pause rule is broken
-    remaining_s: float  # negative once expired
-    message: str
-    rooms: tuple[str, ...] = ()
+# The core's record, built here from the hub's dict: the dashboard runs the clock itself.
+PauseWarning = PauseAlert
 
 
 def session_name(session: SessionDict) -> str:

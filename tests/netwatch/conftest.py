@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.netwatch.recordings import AP, SWITCH, UPS, WLC, write_recording
+from tests.peers import need_tool
 
 COMMUNITY = "public"
 V3_USER, V3_AUTH, V3_PRIV = "testuser", "authpass123", "privpass123"
@@ -22,17 +21,7 @@ INSTALL_HINT = "apt-get install snmpd snmp"
 
 
 def need(tool: str, hint: str = INSTALL_HINT) -> str:
-    """The tool's path; missing: skipped locally, but a failure in CI (CI=true)."""
-    local = Path(sys.executable).parent / tool  # snmpsim comes with the dev extra
-    path = shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin")
-    if local.exists():
-        path = str(local)
-    if path is None:
-        message = f"{tool} missing: {hint}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return need_tool(tool, hint)  # snmpsim comes with the dev extra, in this venv
 
 
 def free_udp_port() -> int:

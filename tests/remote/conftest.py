@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from testday.remote.ssh_connect import RemoteHost
+from tests.peers import need_tool
 
 HOSTS = 20
 PER_SSHD = 15  # sshd listens on at most 16 sockets (MAX_LISTEN_SOCKS)
@@ -22,14 +22,7 @@ HINT = "apt-get install openssh-server"
 
 
 def need(tool: str) -> str:
-    """The tool's path; missing: skipped locally, a failure in CI (CI=true)."""
-    path = shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin")
-    if path is None:
-        message = f"{tool} missing: {HINT}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return need_tool(tool, HINT)
 
 
 def free_port() -> int:

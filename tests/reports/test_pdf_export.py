@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import stat
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -18,19 +16,13 @@ from testday.core.incidents import IncidentLog
 from testday.reports.pdf_export import export_pdf, group_by_session
 from testday.store.database import Store
 from testday.store.incident_store import IncidentStore
+from tests.peers import need_tool
 
 T0 = datetime(2025, 4, 11, 10, 14, 3, tzinfo=UTC)
 
 
 def _tool(name: str) -> str:
-    """The tool's path; under CI a missing tool fails (the check must run there), else skips."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (poppler-utils); the PDF was not rendered"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return need_tool(name, "apt-get install poppler-utils (the PDF was not rendered)")
 
 
 def three_incidents() -> IncidentLog:
