@@ -17,6 +17,7 @@ import psutil
 from testday.config.profiles import ProfileError
 from testday.config.site import SiteError
 from testday.hub.hub import Hub, HubSettings
+from testday.hub.network_watch import NetworkStartError
 
 
 def settings_from_args(args: argparse.Namespace, data_dir: Path) -> HubSettings:
@@ -49,6 +50,10 @@ def run_serve(args: argparse.Namespace, data_dir: Path) -> int:
 async def _serve(hub: Hub) -> int:
     try:
         await hub.start()
+    except NetworkStartError as exc:
+        print(f"testday serve: {exc}", file=sys.stderr)
+        await hub.stop()
+        return 2
     except OSError as exc:
         print(
             f"testday serve: cannot listen on {hub.settings.host}:{hub.settings.port}: "

@@ -27,6 +27,10 @@ NET_PREFIX = "net:"  # event device ids of network devices, apart from testing d
 RECENT_S = 15 * 60  # network events kept to cite in incident timelines
 
 
+class NetworkStartError(RuntimeError):
+    """The network watch could not start; the message names the setting to change."""
+
+
 class NetworkWatch:
     """Owns the poller and trap receiver; every change reaches the hub's log and dashboards."""
 
@@ -55,7 +59,14 @@ class NetworkWatch:
                 set(self.config.trap_communities) or None,
                 self.on_trap,
             )
-            self.traps.start()
+            try:
+                self.traps.start()
+            except OSError as exc:
+                where = f"{self.config.trap_host}:{self.config.trap_port}"
+                raise NetworkStartError(
+                    f"the trap receiver cannot listen on UDP {where}: {exc.strerror or exc} "
+                    "(site.toml [network] trap_port)"
+                ) from None
         self.poller.start()
 
     async def stop(self) -> None:

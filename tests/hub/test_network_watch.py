@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from testday.console_client.messages import EventsAppended, NetworkChanged, Snap
 from testday.demo.scenario import Scenario
 from testday.demo.simulated_fleet import SimulatedFleet
 from testday.hub.hub import Hub, HubSettings
+from testday.hub.network_watch import NetworkStartError
 from tests.conftest import AGENT_TOKEN
 from tests.hub.test_incident_scenario import agent, start_session, texts, until
 from tests.netwatch.conftest import free_udp_port, need
@@ -120,3 +122,15 @@ async def test_an_unreachable_ap_is_shown_and_cited_by_the_room_outage(
     lines = texts(outage)
     assert lines[0] == "12 of 15 devices in room 114 dropped"
     assert any(line.startswith("network: AP ap-114 unreachable since") for line in lines), lines
+
+
+async def test_a_taken_trap_port_is_named_in_the_error(hub_settings: HubSettings) -> None:
+    """The hub refuses to start half-watching, and says which setting to change."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        network_site(hub_settings, port, free_udp_port())
+        hub = Hub(hub_settings)
+        with pytest.raises(NetworkStartError, match=f"UDP 127.0.0.1:{port}.*trap_port"):
+            await hub.start()
+        await hub.stop()
