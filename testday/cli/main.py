@@ -12,6 +12,7 @@ from testday.cli import console as console_cli
 from testday.cli import demo as demo_cli
 from testday.cli import incidents as incidents_cli
 from testday.cli import network as network_cli
+from testday.cli import runbooks as runbooks_cli
 from testday.cli import sessions as sessions_cli
 
 DEFAULT_PORT = 8765
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cli.add_arguments(demo)
     incidents_cli.add_arguments(sub)
     sessions_cli.add_arguments(sub)
+    runbooks_cli.add_arguments(sub)
     return parser
 
 
@@ -125,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             return incidents_cli.run_incidents(args, args.data or default_data_dir())
         if args.command == "session":
             return sessions_cli.run_sessions(args, args.data or default_data_dir())
+        if args.command == "runbook":
+            return runbooks_cli.run_runbook(args)
     except KeyboardInterrupt:
         return 130
     return 2

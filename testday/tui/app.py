@@ -30,7 +30,7 @@ from testday.tui.screens.rooms import RoomsScreen
 from testday.tui.screens.sessions import SessionsScreen
 
 # Bindings kept out of the footer for room, yet listed in Help and the command palette.
-LISTED_UNSHOWN = frozenset({"view.network"})
+LISTED_UNSHOWN = frozenset({"view.network", "device.runbook"})
 
 
 class TestdayApp(App[None]):

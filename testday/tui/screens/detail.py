@@ -16,6 +16,7 @@ from testday.core.reasons import duration
 from testday.tui.detail_text import fact_groups, reason_lines
 from testday.tui.formatting import VERDICT_LABEL, css_class, event_text, hms, reason
 from testday.tui.screens.live import LiveScreen
+from testday.tui.screens.runbook import open_device_runbook
 from testday.tui.widgets.field import Field
 
 HISTORY_LINES = 30
@@ -26,6 +27,7 @@ class DeviceDetailScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("n", "log_incident", "Incident"),
+        Binding("b", "runbook", "Runbook"),
     ]
 
     def __init__(self, device_id: str) -> None:
@@ -53,6 +55,10 @@ class DeviceDetailScreen(LiveScreen):
 
     def action_log_incident(self) -> None:
         self.dashboard.open_incident_form(draft_for_device(self.model, self.device_id))
+
+    def action_runbook(self) -> None:
+        """The first reason's runbook; `b` again there steps to the next reason's."""
+        open_device_runbook(self.app, self.model.devices.get(self.device_id))
 
     def show_changes(self, changes: FleetChanges) -> None:
         device = self.model.devices.get(self.device_id)

@@ -15,6 +15,7 @@ from testday.tui.device_filter import DeviceFilter
 from testday.tui.formatting import problem_line
 from testday.tui.screens.detail import DeviceDetailScreen
 from testday.tui.screens.live import LiveScreen
+from testday.tui.screens.runbook import open_device_runbook
 from testday.tui.widgets.device_table import DeviceTable
 from testday.tui.widgets.field import Field
 
@@ -25,6 +26,8 @@ class DevicesScreen(LiveScreen):
         Binding("v", "cycle_verdict", "Verdict"),
         Binding("o", "cycle_room", "Room"),
         Binding("n", "log_incident", "Incident"),
+        # The footer is full at 100 columns: listed in Help once app.LISTED_UNSHOWN names it.
+        Binding("b", "runbook", "Runbook", show=False, id="device.runbook"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -95,6 +98,10 @@ class DevicesScreen(LiveScreen):
         device_id = self.table.cursor_device_id
         if device_id is not None:
             self.dashboard.open_incident_form(draft_for_device(self.model, device_id))
+
+    def action_runbook(self) -> None:
+        """The runbook of the selected device's first reason: one key from its row."""
+        open_device_runbook(self.app, self.model.devices.get(self.table.cursor_device_id or ""))
 
     def action_back(self) -> None:
         """Escape: close the text filter first, then drop the filters, then back to the rooms."""
