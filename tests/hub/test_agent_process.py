@@ -18,6 +18,7 @@ from tests.conftest import (
     CONSOLE_TOKEN,
     AgentProcess,
     HubProcess,
+    api_devices,
     wait_for,
 )
 
@@ -44,6 +45,11 @@ def devices_json(hub: HubProcess) -> list[dict[str, Any]]:
         check=True,
     )
     return json.loads(out.stdout)
+
+
+def api_verdict(hub: HubProcess, device_id: str) -> str | None:
+    found = next((d for d in api_devices(hub.port) if d["id"] == device_id), None)
+    return found["verdict"] if found else None
 
 
 def find(hub: HubProcess, device_id: str) -> dict[str, Any] | None:
@@ -103,10 +109,13 @@ def test_agent_shows_up_with_facts_and_goes_offline_on_stop_and_freeze(
         )
 
         agent.signal(signal.SIGTERM)
+        # Read the API directly: a `testday devices` per poll costs its start-up time, which would
+        # blur "offline at once" (a clean close) against "offline after the ping timeout" (16 s).
         stopped_after = wait_for(
-            lambda: find(hub_process, device_id)["verdict"] == "offline", timeout=5, interval=0.05
+            lambda: api_verdict(hub_process, device_id) == "offline", timeout=5, interval=0.05
         )
         assert stopped_after < 1.0
+        assert find(hub_process, device_id)["verdict"] == "offline"  # as the CLI shows it
     finally:
         agent.stop()
 
