@@ -10,10 +10,13 @@ from pathlib import Path
 from testday import __version__
 from testday.cli import console as console_cli
 from testday.cli import demo as demo_cli
+from testday.cli import deploy as deploy_cli
 from testday.cli import incidents as incidents_cli
 from testday.cli import network as network_cli
+from testday.cli import runbook_run as runbook_run_cli
 from testday.cli import runbooks as runbooks_cli
 from testday.cli import sessions as sessions_cli
+from testday.cli import ssh_trust as ssh_trust_cli
 
 DEFAULT_PORT = 8765
 
@@ -98,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cli.add_arguments(demo)
     incidents_cli.add_arguments(sub)
     sessions_cli.add_arguments(sub)
-    runbooks_cli.add_arguments(sub)
+    deploy_cli.add_arguments(sub)
+    runbook_run_cli.add_arguments(runbooks_cli.add_arguments(sub))
+    ssh_trust_cli.add_arguments(sub)
     return parser
 
 
@@ -127,8 +132,12 @@ def main(argv: list[str] | None = None) -> int:
             return incidents_cli.run_incidents(args, args.data or default_data_dir())
         if args.command == "session":
             return sessions_cli.run_sessions(args, args.data or default_data_dir())
+        if args.command == "deploy":
+            return deploy_cli.run_deploy(args, args.data or default_data_dir())
         if args.command == "runbook":
             return runbooks_cli.run_runbook(args)
+        if args.command == "ssh":
+            return ssh_trust_cli.run_ssh(args, args.data or default_data_dir())
     except KeyboardInterrupt:
         return 130
     return 2
