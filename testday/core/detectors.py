@@ -68,8 +68,10 @@ def _detection(
     kind: str, session: Session, room: str, lost: list[_Lost], room_size: int | None = None
 ) -> Detection:
     category, sub, severity, _ = KINDS[kind]
-    devices = tuple(dict.fromkeys(entry.device_id for entry in lost))
-    students = (session.student_on(entry.device_id, entry.ts) for entry in lost)
+    # By device id: a report reads the same however the drops happened to arrive.
+    ordered = sorted(lost, key=lambda entry: entry.device_id)
+    devices = tuple(dict.fromkeys(entry.device_id for entry in ordered))
+    students = (session.student_on(entry.device_id, entry.ts) for entry in ordered)
     returned = {e.device_id: e.returned_at for e in lost if e.returned_at is not None}
     events = sorted((ev for entry in lost for ev in entry.events), key=lambda ev: ev.ts)
     return Detection(
