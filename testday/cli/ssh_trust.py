@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from testday.cli.runbook_exec import ask
 from testday.cli.runbook_run import seconds_arg
 
 DESCRIPTION = """\
@@ -42,15 +43,6 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
         "--timeout", type=seconds_arg, default=10.0, metavar="S", help="seconds to wait for it (10)"
     )
     trust.add_argument("--data", type=Path, metavar="DIR", help="data directory ($TESTDAY_DATA)")
-
-
-def _ask(question: str) -> bool:
-    try:
-        answer = input(f"{question} [y/N] ")
-    except EOFError:  # no terminal to answer: only --yes trusts anything
-        print()
-        return False
-    return answer.strip().lower() in ("y", "yes")
 
 
 def run_ssh(args: argparse.Namespace, data_dir: Path) -> int:
@@ -93,7 +85,7 @@ def run_ssh(args: argparse.Namespace, data_dir: Path) -> int:
             f"WARNING: a different key is recorded for {host.pattern}: {was}\n"
             "  The machine was reinstalled, or something is in the way: check with its owner."
         )
-    if not args.yes and not _ask(f"Trust this key for {host.pattern}?"):
+    if not args.yes and not ask(f"Trust this key for {host.pattern}?"):
         print("not trusted: nothing recorded")
         return 1
     trust(path, host, key)
