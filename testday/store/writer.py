@@ -23,11 +23,14 @@ _ROW_ERRORS = (
 )  # fmt: skip
 
 Waiter = asyncio.Future[None] | None
+# A queued device row and everyone waiting for it: a newer row for the device replaces the row,
+# and its commit answers the waiters of the rows it replaced too.
+QueuedDevice = tuple[DeviceRow, list[asyncio.Future[None]]]
 
 
 @dataclass
 class _Batch:
-    devices: list[DeviceRow] = field(default_factory=list)
+    devices: list[QueuedDevice] = field(default_factory=list)
     reports: list[tuple[ReportRow, Waiter]] = field(default_factory=list)
     events: list[tuple[EventRow, Waiter]] = field(default_factory=list)
 
@@ -35,7 +38,8 @@ class _Batch:
         return len(self.devices) + len(self.reports) + len(self.events)
 
     def waiters(self) -> list[Waiter]:
-        return [w for _, w in itertools.chain(self.reports, self.events)]
+        waiters = [w for _, w in itertools.chain(self.reports, self.events)]
+        return waiters + [w for _, ws in self.devices for w in ws]
 
 
 def _resolve(waiters: list[Waiter], exc: BaseException | None = None) -> None:
@@ -61,7 +65,7 @@ class BatchWriter:
         self._max_delay = max_delay
         self._max_rows = max_rows
         self._max_backoff = max_backoff
-        self._devices: dict[str, DeviceRow] = {}  # coalesced: only the latest row per device
+        self._devices: dict[str, QueuedDevice] = {}  # coalesced: only the latest row per device
         self._reports: list[tuple[ReportRow, Waiter]] = []
         self._events: list[tuple[EventRow, Waiter]] = []
         self._oldest = 0.0  # monotonic time the oldest pending row was queued
@@ -108,11 +112,20 @@ class BatchWriter:
 
     # --- producers ---------------------------------------------------------------------------
 
-    def put_device(self, row: DeviceRow) -> None:
-        """Queue a device row; a newer row for the same device replaces the queued one."""
+    def put_device(self, row: DeviceRow) -> asyncio.Future[None]:
+        """Queue a device row; a newer row for the same device replaces the queued one.
+
+        The future resolves once this row, or a newer one of the same device, is committed: a
+        device key must be on disk before the agent is told it.
+        """
         self._check_open()
-        self._devices[row.device_id] = row
+        waiter = asyncio.get_running_loop().create_future()
+        queued = self._devices.get(row.device_id)
+        waiters = queued[1] if queued is not None else []
+        waiters.append(waiter)
+        self._devices[row.device_id] = (row, waiters)
         self._added()
+        return waiter
 
     def put_report(self, row: ReportRow) -> asyncio.Future[None]:
         """Queue a report; the future resolves once it is committed (ack the agent only then)."""
@@ -189,7 +202,7 @@ class BatchWriter:
     def _requeue(self, batch: _Batch) -> None:
         # The failed rows are older than anything queued since: put them back in front, and let
         # a newer row of the same device win. Their futures have failed, so none is kept.
-        devices = {d.device_id: d for d in batch.devices}
+        devices: dict[str, QueuedDevice] = {d.device_id: (d, []) for d, _ in batch.devices}
         devices.update(self._devices)
         self._devices = devices
         self._reports[:0] = [(r, None) for r, _ in batch.reports]
@@ -198,7 +211,9 @@ class BatchWriter:
     async def _write(self, batch: _Batch) -> None:
         started = time.perf_counter()
         await self._store.write_batch(
-            batch.devices, [r for r, _ in batch.reports], [e for e, _ in batch.events]
+            [d for d, _ in batch.devices],
+            [r for r, _ in batch.reports],
+            [e for e, _ in batch.events],
         )
         self.last_batch_ms = (time.perf_counter() - started) * 1000
         self.batches += 1
@@ -262,7 +277,7 @@ class BatchWriter:
 
 def _describe(single: _Batch) -> str:
     # Never log facts: they are large and may name things a log should not keep.
-    for d in single.devices:
+    for d, _ in single.devices:
         return f"device {d.device_id!r}"
     for r, _ in single.reports:
         return f"report {r.device_id!r} seq {r.seq}"

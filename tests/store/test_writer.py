@@ -32,6 +32,21 @@ async def test_device_rows_are_coalesced(store: Store) -> None:
     assert (writer.batches, writer.rows_written, writer.pending) == (1, 2, 0)
 
 
+async def test_device_futures_resolve_once_the_device_row_is_committed(
+    store: Store, db_path: Path
+) -> None:
+    """A device row's future (and a replaced row's) resolves only once a row is on disk."""
+    writer = BatchWriter(store, max_delay=60)
+    first = writer.put_device(device(last_seq=1))
+    second = writer.put_device(device(last_seq=2))
+    await asyncio.sleep(0)
+    assert not first.done() and not second.done()
+    assert _count(db_path, "devices") == 0
+    await writer.flush()
+    assert first.done() and second.done()
+    assert _count(db_path, "devices") == 1
+
+
 async def test_futures_resolve_only_after_commit(store: Store, db_path: Path) -> None:
     """When a future resolves, its row is already visible to another connection."""
     writer = BatchWriter(store, max_delay=0.05)
