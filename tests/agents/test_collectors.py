@@ -22,7 +22,7 @@ from testday_agent.collectors.network import (
     quick_interface,
     read_active_interface,
 )
-from testday_agent.collectors.self_stats import SelfStats
+from testday_agent.collectors.self_stats import MIN_WINDOW_S, SelfStats
 from testday_agent.collectors.system import collect_system, os_family, os_version
 from testday_agent.protocol import AppRule, Checks, Endpoint
 
@@ -77,14 +77,19 @@ def test_cpu_percent_is_none_until_it_has_a_baseline_then_a_percentage() -> None
 
 
 def test_self_stats_measure_own_cpu_and_memory() -> None:
+    """A busy window reads high, an idle one low; a window too short for the CPU clock's ticks
+    repeats the last figure rather than a ratio of noise (one tick over 50 µs is 20,000 %)."""
     stats = SelfStats()
-    deadline = time.process_time() + 0.2
+    assert stats.sample().cpu_percent is None  # no window measured yet
+    deadline = time.process_time() + MIN_WINDOW_S + 0.1
     while time.process_time() < deadline:
         pass  # burn CPU so the sample has something to see
     facts = stats.sample(collect_ms=12.345, spool_depth=3, spool_dropped=1)
     assert facts.rss_mb is not None and facts.rss_mb > 1
     assert facts.cpu_percent is not None and facts.cpu_percent > 20
     assert (facts.collect_ms, facts.spool_depth, facts.spool_dropped) == (12.35, 3, 1)
+    assert stats.sample().cpu_percent == facts.cpu_percent  # at once: the same figure again
+    time.sleep(MIN_WINDOW_S + 0.1)  # an idle window: time passing is the point
     idle = stats.sample()
     assert idle.cpu_percent is not None and idle.cpu_percent < facts.cpu_percent
 

@@ -10,6 +10,9 @@ import testday_agent
 from testday_agent.protocol import AgentFacts
 
 _MB = 1024 * 1024
+# CPU time advances in scheduler ticks (10 ms on most systems): over a shorter window than this
+# one tick reads as hundreds or thousands of percent, so a sample that soon repeats the last one.
+MIN_WINDOW_S = 0.5
 
 
 class SelfStats:
@@ -19,6 +22,7 @@ class SelfStats:
         self._process = psutil.Process()
         self._last_cpu_s = self._cpu_seconds()
         self._last_wall_s = time.monotonic()
+        self._percent: float | None = None  # None until a window of MIN_WINDOW_S has passed
 
     def _cpu_seconds(self) -> float:
         times = self._process.cpu_times()
@@ -38,9 +42,10 @@ class SelfStats:
             cpu_s = self._cpu_seconds()
             wall_s = time.monotonic()
             elapsed = wall_s - self._last_wall_s
-            if elapsed > 0:
-                facts.cpu_percent = round(max(0.0, cpu_s - self._last_cpu_s) / elapsed * 100, 2)
-            self._last_cpu_s, self._last_wall_s = cpu_s, wall_s
+            if elapsed >= MIN_WINDOW_S:
+                self._percent = round(max(0.0, cpu_s - self._last_cpu_s) / elapsed * 100, 2)
+                self._last_cpu_s, self._last_wall_s = cpu_s, wall_s
+            facts.cpu_percent = self._percent
         except psutil.Error:
             pass  # our own process is always readable; this only guards exotic sandboxes
         return facts
