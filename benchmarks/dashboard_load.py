@@ -2,8 +2,8 @@
 
 The real TestdayApp runs headless (App.run_test, 100×30). A client in the same event loop
 delivers a Snapshot of N devices (seeded demo fleet: real collector shapes from the simulated
-devices, verdicts from the real readiness engine with profiles/pearson-testnav.toml, dicts from
-the hub's own device_json), then DevicesChanged batches every 50 ms at the given rate, with the
+devices, verdicts from the real readiness engine with profiles/pearson-testnav.toml, views from
+the hub's own device_view), then DevicesChanged batches every 50 ms at the given rate, with the
 matching verdict and presence events. Every change is built before the run, so the stream costs
 the loop no more than a hub client handing over decoded messages.
 
@@ -41,24 +41,19 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+from msgspec.structs import replace
 from testday_agent import __version__ as agent_version
 from testday_agent.protocol import Facts
 from textual.screen import Screen
 
-from testday.console_client.messages import (
-    DeviceDict,
-    DevicesChanged,
-    EventDict,
-    EventsAppended,
-    Sink,
-    Snapshot,
-)
+from testday.console_protocol.device_views import DeviceView, EventView, SiteRoom, SiteView
+from testday.console_protocol.messages import DevicesChanged, EventsAppended, Sink, Snapshot
 from testday.core.fleet import Device
 from testday.core.profile import Profile, parse_profile
 from testday.core.readiness import Observed, evaluate
 from testday.demo.scenario import SimulatedAgent, build_scenario
 from testday.demo.simulated_device import RoomConditions
-from testday.hub.device_rows import device_json, iso
+from testday.hub.device_views import device_view, iso
 from testday.tui.app import TestdayApp
 from testday.tui.screens.devices import DevicesScreen
 from testday.tui.widgets.device_table import DeviceTable
@@ -75,7 +70,7 @@ KEY_TARGET_MS = 100.0  # ours: a key answered on screen within 100 ms at p95
 SEED = 7
 
 
-# --- the fleet: realistic device dicts and the changes to stream, all built ahead ---------------
+# --- the fleet: realistic device views and the changes to stream, all built ahead ---------------
 
 
 class SimClock:
@@ -100,8 +95,8 @@ class SimState:
 
 @dataclass
 class Change:
-    device: DeviceDict
-    events: list[EventDict]
+    device: DeviceView
+    events: list[EventView]
 
 
 @dataclass
@@ -113,8 +108,8 @@ class Fleet:
 
 def judge(
     profile: Profile, state: SimState, facts: Facts, now: float, first_seen: float
-) -> DeviceDict:
-    """The device dict the hub would serve (device_json), judged by the real readiness engine."""
+) -> DeviceView:
+    """The device view the hub would serve (device_view), judged by the real readiness engine."""
     sim, identity = state.agent.device, state.agent.identity
     presence = "online" if state.online else "offline"
     device = Device(
@@ -142,7 +137,7 @@ def judge(
     else:
         observed = Observed(facts=facts, presence="offline", last_seen=state.last_seen)
         device.verdict = evaluate(profile, observed, now, tz=UTC)
-    return device_json(device, profile.id)
+    return device_view(device)
 
 
 async def build_fleet(devices: int, changes: int, rate: float, now: float) -> Fleet:
@@ -153,7 +148,7 @@ async def build_fleet(devices: int, changes: int, rate: float, now: float) -> Fl
     rng = random.Random(SEED)
     first_seen = now - 3 * 3600
     states: list[SimState] = []
-    snapshot: list[DeviceDict] = []
+    snapshot: list[DeviceView] = []
     for agent in scenario.agents[:devices]:
         clock = SimClock(now)
         agent.device.clock = clock
@@ -163,7 +158,7 @@ async def build_fleet(devices: int, changes: int, rate: float, now: float) -> Fl
         last_seen = now - (rng.uniform(0, 10) if online else rng.uniform(600, 3600))
         state = SimState(agent, clock, online, last_seen)
         device = judge(profile, state, await agent.device.collect(checks), now, first_seen)
-        state.verdict = device["verdict"]
+        state.verdict = device.verdict
         states.append(state)
         snapshot.append(device)
 
@@ -174,7 +169,7 @@ async def build_fleet(devices: int, changes: int, rate: float, now: float) -> Fl
         hub_time = now + n / rate
         state.clock.t += rng.uniform(60, 300)  # batteries drain (or charge) visibly
         state.seq += 1
-        events: list[EventDict] = []
+        events: list[EventView] = []
         roll = rng.random()
         if roll < 0.06:  # the device's Wi-Fi degrades, or recovers
             conditions = state.agent.device.conditions
@@ -188,29 +183,22 @@ async def build_fleet(devices: int, changes: int, rate: float, now: float) -> Fl
         device = judge(
             profile, state, await state.agent.device.collect(checks), hub_time, first_seen
         )
-        if device["verdict"] != state.verdict:
+        if device.verdict != state.verdict:
             verdict_changes += 1
-            reasons = [r["code"] for r in device["reasons"]]
-            data = {"status": device["verdict"], "was": state.verdict, "reasons": reasons}
+            reasons = [r.code for r in device.reasons]
+            data = {"status": device.verdict, "was": state.verdict, "reasons": reasons}
             events.append(event(hub_time, "verdict.changed", state, data))
-            state.verdict = device["verdict"]
+            state.verdict = device.verdict
         stream.append(Change(device, events))
-    site = {
-        "name": "Benchmark Unified",
-        "rooms": {room: profile.id for room in scenario.conditions},
-    }
-    return Fleet(Snapshot(snapshot, [], now, site, {}), stream, verdict_changes)
+    rooms = tuple(SiteRoom(room=room, profile=profile.id) for room in scenario.conditions)
+    site = SiteView(name="Benchmark Unified", rooms=rooms)
+    snapshot_message = Snapshot(devices=snapshot, events=[], hub_time=now, site=site)
+    return Fleet(snapshot_message, stream, verdict_changes)
 
 
-def event(ts: float, kind: str, state: SimState, data: dict[str, Any]) -> EventDict:
-    sim = state.agent.device
-    return {
-        "ts": ts,
-        "kind": kind,
-        "device_id": state.agent.identity.device_id,
-        "room": sim.room,
-        "data": data,
-    }
+def event(ts: float, kind: str, state: SimState, data: dict[str, Any]) -> EventView:
+    device_id, room = state.agent.identity.device_id, state.agent.device.room
+    return EventView(ts=ts, kind=kind, device_id=device_id, room=room, data=data)
 
 
 class StreamingClient:
@@ -240,19 +228,19 @@ class StreamingClient:
             if due <= 0:
                 continue
             hub_time = time.time()
-            devices: list[DeviceDict] = []
-            events: list[EventDict] = []
+            devices: list[DeviceView] = []
+            events: list[EventView] = []
             for n in range(self.delivered, self.delivered + due):
                 change = changes[n % len(changes)]
                 device = change.device
-                if device["presence"] != "offline":
-                    device = {**device, "last_seen": hub_time, "last_seen_iso": iso(hub_time)}
+                if device.presence != "offline":
+                    device = replace(device, last_seen=hub_time, last_seen_iso=iso(hub_time))
                 devices.append(device)
-                events.extend({**e, "ts": hub_time} for e in change.events)
+                events.extend(replace(e, ts=hub_time) for e in change.events)
             self.delivered += due
-            sink(DevicesChanged(devices, hub_time))
+            sink(DevicesChanged(devices=devices, hub_time=hub_time))
             if events:
-                sink(EventsAppended(events))
+                sink(EventsAppended(events=events))
 
     async def close(self) -> None:
         self.stop = True
@@ -432,7 +420,7 @@ async def drive(args: argparse.Namespace) -> Run:
     fleet = await build_fleet(args.devices, prebuilt, args.rate, now)
     verdicts: dict[str, int] = {}
     for device in fleet.snapshot.devices:
-        verdicts[device["verdict"]] = verdicts.get(device["verdict"], 0) + 1
+        verdicts[device.verdict] = verdicts.get(device.verdict, 0) + 1
     mix = ", ".join(f"{verdicts[v]} {v}" for v in sorted(verdicts))
     say(
         f"  built in {perf_counter() - built:.1f} s: {mix}; "
@@ -471,7 +459,7 @@ async def run_app(app: TestdayApp, run: Run) -> None:
         app.watch(
             table,
             "cursor_coordinate",
-            lambda: probe.cursor_moved(table.cursor_device_id, perf_counter()),
+            lambda: probe.cursor_moved(table.cursor_id, perf_counter()),
             init=False,
         )
         say(
@@ -502,7 +490,7 @@ async def stream(app: TestdayApp, pilot: Any, table: DeviceTable, run: Run) -> N
                 probe.skipped_presses += 1
             else:
                 key = "down" if table.cursor_row < table.row_count - 1 else "up"
-                probe.presses.append(Press(now, table.cursor_device_id))
+                probe.presses.append(Press(now, table.cursor_id))
                 task = asyncio.create_task(pilot.press(key))
                 pressing.add(task)
                 task.add_done_callback(pressing.discard)

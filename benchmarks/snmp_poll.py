@@ -28,8 +28,9 @@ from pathlib import Path
 
 import psutil
 
+from testday.config.files import SITE_FILE
 from testday.core.net_state import NetDevice, PollSample
-from testday.hub.hub import SITE_FILE, Hub, HubSettings
+from testday.hub.hub import Hub, HubSettings
 from testday.netwatch.oids import SYS_UPTIME
 from testday.netwatch.snmp_client import SnmpClient, SnmpFailure
 

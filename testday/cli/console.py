@@ -7,17 +7,23 @@ import logging
 import sys
 from pathlib import Path
 
-from testday.cli.devices import console_token
+from testday.cli.hub_api import console_token
 from testday.cli.serve import settings_from_args
+from testday.config.files import CONSOLE_LOG
 from testday.config.profiles import ProfileError
 from testday.config.site import SiteError
-from testday.console_client.messages import HubClient
 from testday.console_client.owned_hub import OwnedHubClient
 from testday.console_client.remote import RemoteClient
+from testday.console_protocol.client import HubClient
 from testday.hub.hub import Hub
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "console",
+        description="Open the live dashboard. With --hub it attaches to a running hub; "
+        "without, it runs a hub inside the console that agents connect to as to `testday serve`.",
+    )
     parser.add_argument(
         "--hub",
         help="attach to a running hub (e.g. http://10.0.0.5:8765); without it, a hub runs "
@@ -40,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def make_client(args: argparse.Namespace, data_dir: Path) -> HubClient:
     if args.hub:
-        return RemoteClient(args.hub, console_token(args, data_dir))
+        # No secret known: the hub answers 401, and the dashboard says the secret was refused.
+        return RemoteClient(args.hub, console_token(args, data_dir) or "")
     return OwnedHubClient(Hub(settings_from_args(args, data_dir)))
 
 
@@ -48,7 +55,7 @@ def run_console(args: argparse.Namespace, data_dir: Path) -> int:
     # Logging would draw over the dashboard; warnings go to a file in the data directory.
     data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
-        filename=data_dir / "console.log",
+        filename=data_dir / CONSOLE_LOG,
         level=logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )

@@ -14,7 +14,12 @@ from testday.console_client.owned_hub import OwnedHubClient
 from testday.demo.demo_hub import DemoHub, DemoOptions
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "demo",
+        description="Start an embedded hub and a simulated fleet (real agent code, simulated "
+        "readings, real loopback websockets) and open the dashboard on it.",
+    )
     parser.add_argument("--rooms", type=int, default=4, help="rooms (default 4)")
     parser.add_argument("--devices", type=int, default=30, help="devices per room (default 30)")
     parser.add_argument("--seed", type=int, default=1, help="scenario seed (default 1)")
@@ -60,7 +65,7 @@ def run_demo(args: argparse.Namespace) -> int:
 async def _plain(demo: DemoHub, seconds: float) -> int:
     hub = demo.make_hub()
     async with hub:
-        await demo.start_fleet(hub)
+        await demo.start_fleet()
         assert demo.fleet is not None
         total = len(demo.fleet.scenario.agents)
         print(
@@ -71,6 +76,6 @@ async def _plain(demo: DemoHub, seconds: float) -> int:
         connected = await demo.fleet.wait_connected()
         print(f"{connected}/{total} connected; running for {seconds:g} s…", flush=True)
         await asyncio.sleep(seconds)
-        print(render_table(hub.devices_json()))
-        await demo.stop_fleet(hub)
+        print(render_table(hub.views.devices()))
+        await demo.stop_fleet()
     return 0

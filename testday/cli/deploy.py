@@ -12,9 +12,11 @@ import tempfile
 import tomllib
 import urllib.parse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from testday.cli.devices import console_token, fetch_devices, http_base
+from testday.cli.devices import fetch_devices
+from testday.cli.hub_api import console_token, http_base
+from testday.config.files import SECRETS_FILE
 from testday.remote.deploy_steps import DEFAULT_REMOTE_DIR
 
 if TYPE_CHECKING:
@@ -56,7 +58,6 @@ Exit status: 0 when every host is ok, 1 when any failed, 2 on a usage error.
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     deploy = sub.add_parser(
         "deploy",
-        help="install and start the agent on lab machines over SSH",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -136,7 +137,7 @@ def agent_token(args: argparse.Namespace, data_dir: Path) -> str | None:
     if token:
         return token
     try:
-        return tomllib.loads((data_dir / "secrets.toml").read_text()).get("agent_token")
+        return tomllib.loads((data_dir / SECRETS_FILE).read_text()).get("agent_token")
     except (OSError, tomllib.TOMLDecodeError):
         return None
 
@@ -187,8 +188,9 @@ def run_deploy(args: argparse.Namespace, data_dir: Path) -> int:
     if secret is None and not args.no_verify:
         return _fail("no operator secret to check the hub: --console-token, or --no-verify")
 
-    async def devices() -> list[dict[str, Any]]:
-        return await asyncio.to_thread(fetch_devices, hub, secret)
+    async def connected(device_id: str) -> bool:
+        devices = await asyncio.to_thread(fetch_devices, hub, secret)
+        return any(d.id == device_id and d.connected for d in devices)
 
     with tempfile.TemporaryDirectory(prefix="testday-deploy-") as folder:
         try:
@@ -209,7 +211,7 @@ def run_deploy(args: argparse.Namespace, data_dir: Path) -> int:
             python=args.python,
             service=not args.no_service,
             client_keys=args.key,
-            devices=None if args.no_verify else devices,
+            connected=None if args.no_verify else connected,
         )
         print(f"deploying {agent.name} to {len(targets)} host(s), hub {hub_ws}")
         progress = Progress(len(targets))

@@ -3,38 +3,46 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from testday.cli.fleet_table import render_table
-from testday.cli.hub_api import (
-    DEFAULT_HUB,
-    HubApiError,
-    console_token,
-    get_json,
-    http_base,
-    hub_get,
-)
+from testday.cli.hub_api import DEFAULT_HUB, HubApiError, get_view, hub_get
+from testday.console_protocol.device_views import DeviceView
 
-# Other commands found these here first.
-__all__ = ["DEFAULT_HUB", "console_token", "fetch_devices", "http_base", "run_devices"]
+DEVICES_PATH = "/api/devices"
 
 
-def fetch_devices(hub: str, token: str | None, room: str | None = None) -> list[dict[str, Any]]:
-    return get_json(hub, token, "/api/devices", {"room": room} if room else None)
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    devices = sub.add_parser(
+        "devices",
+        description="Ask a hub for its live fleet; print a table (problems first) or JSON.",
+    )
+    devices.add_argument("--hub", help=f"hub address ($TESTDAY_HUB; default {DEFAULT_HUB})")
+    devices.add_argument(
+        "--console-token",
+        help="operator secret ($TESTDAY_CONSOLE_TOKEN; default: the local hub's data directory)",
+    )
+    devices.add_argument("--data", type=Path, default=None, help="local hub's data directory")
+    devices.add_argument("--room", help="only this room")
+    devices.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def fetch_devices(hub: str, token: str | None, room: str | None = None) -> list[DeviceView]:
+    return get_view(hub, token, DEVICES_PATH, list[DeviceView], {"room": room} if room else None)
 
 
 def run_devices(args: argparse.Namespace, data_dir: Path) -> int:
     try:
         query = {"room": args.room} if args.room else None
-        devices = hub_get(args, data_dir, "/api/devices", query)
+        devices = hub_get(args, data_dir, DEVICES_PATH, list[DeviceView], query)
     except HubApiError as exc:
         print(f"testday devices: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(devices, indent=2))
+        print(msgspec.json.format(msgspec.json.encode(devices), indent=2).decode())
     else:
         print(render_table(devices))
     return 0

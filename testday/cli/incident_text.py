@@ -151,8 +151,8 @@ def show_incident(args: argparse.Namespace, log: IncidentLog) -> int:
         head, *more = _detail(event) or [""]
         when = local_time(event.ts)
         print(f"  {entry.seq:>4}  {when}  {event.actor}  {event.kind}  {head}".rstrip())
-        for line in more:  # one line per changed field: a long row would hide which ones changed
-            print(f"        {line}")
+        for detail in more:  # one line per changed field: a long row would hide which changed
+            print(f"        {detail}")
     return 0
 
 

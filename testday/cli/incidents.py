@@ -11,9 +11,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from testday.cli import incident_edit
+from testday.config.files import DATABASE_FILE
 from testday.core.incident_fields import CATEGORIES, SEVERITIES, IncidentFieldError, TimedLine
 from testday.core.incidents import Incident, IncidentError, IncidentLog
-from testday.hub.hub import DATABASE_FILE
 from testday.reports.csv_export import export_csv
 from testday.reports.json_export import export_json
 from testday.reports.pdf_export import export_pdf
@@ -30,7 +30,6 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     data_help = "data directory (default: $TESTDAY_DATA or ~/.local/share/testday)"
     verify = sub.add_parser(
         "verify",
-        help="check the incident hash chain (live database or a JSON export)",
         description="Check every link of the incident hash chain, and that each incident's state "
         "equals the fold of its events. Exit 1 and name the first entry that does not match.",
     )
@@ -40,7 +39,6 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 
     export = sub.add_parser(
         "export",
-        help="export incidents as CSV (bulk upload), JSON (everything, with hashes) or PDF",
         description="Export every incident. CSV: one row per affected student per incident, "
         "with documented, stable columns. JSON: states, events and chain hashes; check it with "
         "`testday verify FILE.json`. PDF: a printable report per session with its timeline, "
@@ -69,7 +67,11 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--out", required=True, type=Path, help="file to write (replaced whole)")
     export.add_argument("--data", type=Path, default=None, help=data_help)
 
-    incident = sub.add_parser("incident", help="the incident log")
+    incident = sub.add_parser(
+        "incident",
+        description="The incident log: review and complete "
+        "irregularity reports before export; every change is appended.",
+    )
     actions = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
     add = actions.add_parser(
         "add",

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from testday.cli.hub_api import HubApiError, hub_get
-from testday.cli.network_text import (
+from testday.console_client.network_text import (
     DEVICE_COLUMNS,
     EMPTY,
     STATUS_RANK,
@@ -22,6 +23,7 @@ from testday.cli.network_text import (
     failure_text,
     room_order,
 )
+from testday.console_protocol.network_views import NetDeviceView, NetworkReport, RoomNetworkView
 
 DESCRIPTION = """\
 Ask a hub what its network watch sees: each room's network health (problems first, with every
@@ -35,7 +37,6 @@ warning alone is 0, as with `testday session check`), 2 when the hub cannot be a
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     network = sub.add_parser(
         "network",
-        help="network health per room, and the access points, switches and UPSes watched",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -52,32 +53,35 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 
 def run_network(args: argparse.Namespace, data_dir: Path) -> int:
     try:
-        payload = hub_get(args, data_dir, "/api/network")
+        report = hub_get(args, data_dir, "/api/network", NetworkReport)
     except HubApiError as exc:
         print(f"testday network: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(payload, indent=2) if args.json else render_network(payload, time.time()))
-    return exit_code(payload)
+    if args.json:
+        print(msgspec.json.format(msgspec.json.encode(report), indent=2).decode())
+    else:
+        print(render_network(report, time.time()))
+    return exit_code(report)
 
 
-def exit_code(payload: dict[str, Any]) -> int:
+def exit_code(report: NetworkReport) -> int:
     """1 when any room's network has a problem; warnings and unknowns do not fail a check."""
-    return int(any(room.get("status") == "problem" for room in payload.get("rooms") or ()))
+    return int(any(room.status == "problem" for room in report.rooms))
 
 
-def render_network(payload: dict[str, Any], now: float, tz: tzinfo | None = None) -> str:
+def render_network(report: NetworkReport, now: float, tz: tzinfo | None = None) -> str:
     """Rooms (problems first, each reason on its own line), then devices as on the dashboard."""
-    rooms, devices = payload.get("rooms") or [], payload.get("devices") or []
+    rooms, devices = report.rooms, report.devices
     if not rooms and not devices:
         return EMPTY
     lines = [*_rooms(rooms), "", *_devices(devices, now, tz), ""]
-    trap_port = payload.get("trap_port")
+    trap_port = report.trap_port
     lines.append(f"traps: listening on UDP {trap_port}" if trap_port else "traps: no receiver")
     lines.append(_totals(rooms, devices))
     return "\n".join(lines)
 
 
-def _rooms(rooms: list[dict[str, Any]]) -> list[str]:
+def _rooms(rooms: Sequence[RoomNetworkView]) -> list[str]:
     if not rooms:
         return ["rooms: none judged yet (each is judged once its devices are polled)"]
     lines = []
@@ -86,16 +90,16 @@ def _rooms(rooms: list[dict[str, Any]]) -> list[str]:
     lines.append(heads[0])
     for room, head in zip(ordered, heads[1:], strict=True):
         lines.append(head)
-        for reason in room.get("reasons") or ():
-            lines.append(f"    {reason.get('severity', '?')}: {reason.get('message', '')}")
+        for reason in room.reasons:
+            lines.append(f"    {reason.severity}: {reason.message}")
     return lines
 
 
-def _room_head(room: dict[str, Any]) -> tuple[str, str, str]:
-    return room["room"], str(room.get("status", "unknown")), str(room.get("summary") or "")
+def _room_head(room: RoomNetworkView) -> tuple[str, str, str]:
+    return room.room, room.status, room.summary
 
 
-def _devices(devices: list[dict[str, Any]], now: float, tz: tzinfo | None) -> list[str]:
+def _devices(devices: Sequence[NetDeviceView], now: float, tz: tzinfo | None) -> list[str]:
     if not devices:
         return ["no network devices listed"]
     ordered = sorted(devices, key=device_order)
@@ -105,16 +109,16 @@ def _devices(devices: list[dict[str, Any]], now: float, tz: tzinfo | None) -> li
     out = [lines[0]]
     for device, line in zip(ordered, lines[1:], strict=True):
         out.append(line)
-        why = failure_text(device) if device.get("reachable") is False else ""
+        why = failure_text(device) if device.reachable is False else ""
         if why:
             out.append(f"    {why}")
     return out
 
 
-def _totals(rooms: list[dict[str, Any]], devices: list[dict[str, Any]]) -> str:
-    counts = Counter(str(r.get("status", "unknown")) for r in rooms)
+def _totals(rooms: Sequence[RoomNetworkView], devices: Sequence[NetDeviceView]) -> str:
+    counts: Counter[str] = Counter(r.status for r in rooms)
     by_status = ", ".join(f"{counts[s]} {s}" for s in STATUS_RANK if counts[s])
-    unreachable = sum(1 for d in devices if d.get("reachable") is False)
+    unreachable = sum(1 for d in devices if d.reachable is False)
     return (
         f"{plural(len(rooms), 'room')}: {by_status or 'none'} · "
         f"{plural(len(devices), 'device')}, {unreachable} unreachable"

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from testday.config.profiles import check_profiles, default_profiles_dir, load_profiles
+
+
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    profiles = sub.add_parser(
+        "profiles",
+        description="Each testing platform's readiness rules (versions, batteries, endpoints, "
+        "pause limits) are a TOML profile; every fact carries its source and school year.",
+    )
+    actions = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="validate every profile; exit 1 on any error")
+    check.add_argument("--profiles", type=Path, help="folder of profiles (default: shipped ones)")
+    actions.add_parser("list", help="list the profiles and their key thresholds")
 
 
 def run_profiles(args: argparse.Namespace) -> int:

@@ -12,8 +12,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from testday.cli.runbook_run import EVENT_KIND, Group
-from testday.cli.runbook_targets import Target
+from testday.cli.runbook_targets import EVENT_KIND, Group, Target
+from testday.config.files import DATABASE_FILE
 from testday.remote.rollout import HostResult, run_rollout
 from testday.store.records import EventRow
 
@@ -136,7 +136,6 @@ async def run_groups(
 ) -> int:
     """Ask, run group by group (one OS each), log each result as it arrives; the exit code."""
     from testday.core.incidents import IncidentError
-    from testday.hub.hub import DATABASE_FILE
     from testday.store.database import Store
     from testday.store.schema import SchemaError
 

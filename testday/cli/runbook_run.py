@@ -6,16 +6,17 @@ import argparse
 import asyncio
 import getpass
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from testday.cli.runbook_targets import HOSTS_FILE_HELP, Target, TargetError
+from testday.cli.runbook_targets import EVENT_KIND, HOSTS_FILE_HELP, Group, Target, TargetError
+from testday.cli.runbooks import add_arguments as add_runbook_arguments
+from testday.cli.runbooks import add_runbooks_option, run_runbook, runbooks_dir
+
+__all__ = ["add_arguments", "run_runbook"]  # the `runbook` command, for testday.cli.main
 
 if TYPE_CHECKING:
-    from testday.config.runbooks import Runbook, RunbookAction
-
-EVENT_KIND = "remote.action"
+    from testday.config.runbooks import Runbook
 OSES = ("linux", "macos", "windows")
 DESCRIPTION = f"""\
 Run one remote action that runbook ID declares, on lab machines over SSH. Only actions declared
@@ -50,10 +51,13 @@ request (unknown runbook or action, no machines, a bad hosts file, unknown incid
 {HOSTS_FILE_HELP}"""
 
 
-def add_arguments(actions: argparse._SubParsersAction) -> None:
-    """Register `run` on the `runbook` actions (from testday.cli.runbooks.add_arguments)."""
-    from testday.cli.runbooks import add_runbooks_option
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    """Register `runbook`: list and show (testday.cli.runbooks), and run, defined here."""
+    add_run(add_runbook_arguments(sub))
 
+
+def add_run(actions: argparse._SubParsersAction) -> None:
+    """Register `run` on the `runbook` actions."""
     run = actions.add_parser(
         "run",
         help="run a runbook's remote action on machines over SSH",
@@ -136,14 +140,6 @@ def _count(text: str) -> int:
     return value
 
 
-@dataclass
-class Group:
-    """The machines of one OS and the action they get."""
-
-    action: RunbookAction
-    targets: list[Target]
-
-
 class BadRequest(Exception):
     """Exit 2 with this message."""
 
@@ -187,7 +183,6 @@ def plan(
 def run_runbook_run(args: argparse.Namespace) -> int:
     from testday.cli.main import default_data_dir
     from testday.cli.runbook_targets import gather
-    from testday.cli.runbooks import runbooks_dir
     from testday.config.runbooks import RunbookError, load_runbook, runbook_ids
 
     data_dir = args.data or default_data_dir()

@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
 from testday.cli.deploy import parse_target
 from testday.cli.hub_api import HubApiError, hub_get
+from testday.console_protocol.device_views import DeviceView
 from testday.core.strict_toml import ConfigError, convert, load_toml
 
 if TYPE_CHECKING:  # asyncssh loads only when a run starts, not with every `testday` command
+    from testday.config.runbooks import RunbookAction
     from testday.remote.ssh_connect import RemoteHost
 
 HOSTS_FILE_HELP = """\
@@ -29,6 +31,9 @@ Hosts file (--hosts FILE), TOML, one table per machine:
 """
 
 
+EVENT_KIND = "remote.action"  # each machine's result, in the event log
+
+
 class TargetError(Exception):
     """The machines cannot be worked out from the options; the message says why."""
 
@@ -41,6 +46,14 @@ class Target:
     os_family: str | None
     device_id: str | None = None
     room: str | None = None
+
+
+@dataclass
+class Group:
+    """The machines of one OS and the action they get."""
+
+    action: RunbookAction
+    targets: list[Target]
 
 
 class _HostEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -76,21 +89,18 @@ def read_hosts_file(path: Path, user: str, port: int) -> list[Target]:
     ]
 
 
-def from_device(device: dict[str, Any], user: str, port: int) -> Target | str:
-    """A hub device (``/api/devices`` JSON) as a target, or why it cannot be one."""
+def from_device(device: DeviceView, user: str, port: int) -> Target | str:
+    """A hub device (from ``/api/devices``) as a target, or why it cannot be one."""
     from testday.remote.ssh_connect import RemoteHost
 
-    facts = device.get("facts") or {}
-    name = device.get("hostname") or device["id"]
-    os_family = (device.get("os") or {}).get("family") or (facts.get("system") or {}).get(
-        "os_family"
-    )
-    address = (facts.get("network") or {}).get("ipv4")
+    facts = device.facts
+    system = facts.system if facts else None
+    os_family = device.os.family or (system.os_family if system else None)
+    address = facts.network.ipv4 if facts and facts.network else None
     if not address:
-        return f"{name}: the hub knows no address for it (no network.ipv4 reported); use --host"
-    return Target(
-        RemoteHost(name, address, port, user), os_family, device["id"], device.get("room")
-    )
+        why = "the hub knows no address for it (no network.ipv4 reported); use --host"
+        return f"{device.name}: {why}"
+    return Target(RemoteHost(device.name, address, port, user), os_family, device.id, device.room)
 
 
 def _selected(target: Target, devices: list[str], room: str | None) -> bool:
@@ -121,19 +131,18 @@ def gather(args: argparse.Namespace, data_dir: Path) -> tuple[list[Target], list
     if not devices and not args.room:
         raise TargetError("say where: --device D, --room R, --host ADDRESS or --hosts FILE")
     try:
-        listed = hub_get(args, data_dir, "/api/devices", {"room": args.room} if args.room else None)
+        query = {"room": args.room} if args.room else None
+        listed = hub_get(args, data_dir, "/api/devices", list[DeviceView], query)
     except HubApiError as exc:
         raise TargetError(str(exc)) from None
-    chosen = [
-        d for d in listed if not devices or d["id"] in devices or d.get("hostname") in devices
-    ]
-    missing = [d for d in devices if all(d not in (x["id"], x.get("hostname")) for x in listed)]
+    picked = [d for d in listed if not devices or d.id in devices or d.hostname in devices]
+    missing = [d for d in devices if all(d not in (x.id, x.hostname) for x in listed)]
     if missing:
         where = f" in room {args.room}" if args.room else ""
         raise TargetError(f"the hub knows no device {', '.join(missing)}{where}")
     targets: list[Target] = []
     left_out: list[str] = []
-    for device in chosen:
+    for device in picked:
         made = from_device(device, args.user, args.port)
         if isinstance(made, str):
             left_out.append(made)

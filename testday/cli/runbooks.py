@@ -39,15 +39,18 @@ def add_runbooks_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def runbooks_dir(args: argparse.Namespace) -> Path:
+    return default_runbooks_dir(getattr(args, "runbooks", None))
+
+
 def add_arguments(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    """Register `runbook`; returns its actions so another module can add one (``run``).
+    """Register `runbook` with list and show; returns its actions so `run` can join them.
 
     Each action sets ``runbook_handler`` (a function of the parsed args returning the exit code)
     with ``set_defaults``; ``run_runbook`` calls it.
     """
     runbook = sub.add_parser(
         "runbook",
-        help="the runbooks: what to do about each problem",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -62,10 +65,6 @@ def add_arguments(sub: argparse._SubParsersAction) -> argparse._SubParsersAction
     add_runbooks_option(show)
     show.set_defaults(runbook_handler=run_show)
     return actions
-
-
-def runbooks_dir(args: argparse.Namespace) -> Path:
-    return default_runbooks_dir(getattr(args, "runbooks", None))
 
 
 def run_runbook(args: argparse.Namespace) -> int:

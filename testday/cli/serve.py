@@ -14,10 +14,37 @@ from pathlib import Path
 
 import psutil
 
+from testday.config.files import SECRETS_FILE
 from testday.config.profiles import ProfileError
 from testday.config.site import SiteError
 from testday.hub.hub import Hub, HubSettings
 from testday.hub.network_watch import NetworkStartError
+
+DEFAULT_PORT = 8765
+
+
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser(
+        "serve",
+        description="Run the hub: agents report to ws://HOST:PORT/agent; operators read "
+        "/api/devices; /healthz and /metrics are open. Secrets not given by flag or "
+        "environment are generated once and kept in the data directory.",
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0 picks a free one)")
+    serve.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data directory (default: $TESTDAY_DATA or ~/.local/share/testday)",
+    )
+    serve.add_argument("--agent-token", help="site enrollment secret ($TESTDAY_AGENT_TOKEN)")
+    serve.add_argument("--console-token", help="operator secret ($TESTDAY_CONSOLE_TOKEN)")
+    serve.add_argument("--profiles", type=Path, help="folder of platform profiles (*.toml)")
+    serve.add_argument(
+        "--interval", type=float, default=15.0, help="seconds between agent reports (default 15)"
+    )
+    serve.add_argument("-v", "--verbose", action="store_true", help="log connections")
 
 
 def settings_from_args(args: argparse.Namespace, data_dir: Path) -> HubSettings:
@@ -87,7 +114,7 @@ def _print_banner(hub: Hub) -> None:
     ]
     if hub.secrets.generated:
         lines.append(
-            f"  new secrets were generated and kept in {hub.settings.data_dir}/secrets.toml"
+            f"  new secrets were generated and kept in {hub.settings.data_dir / SECRETS_FILE}"
         )
     print("\n".join(lines), flush=True)
 

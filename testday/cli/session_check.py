@@ -7,21 +7,19 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import msgspec
-from testday_agent.protocol import Facts
-
 from testday.cli.hub_api import HubApiError, hub_get
-from testday.cli.sessions import format_state, format_when
+from testday.config.files import DATABASE_FILE
 from testday.config.profiles import default_profiles_dir, load_profiles
+from testday.console_protocol.device_views import DeviceView
 from testday.core.fleet import Device
+from testday.core.presentation import day_minute, label
 from testday.core.readiness_sweep import SweepResult, sweep
 from testday.core.sessions import Session, SessionError
-from testday.hub.hub import DATABASE_FILE
 from testday.store.database import Store
 from testday.store.session_store import SessionStore
 
@@ -48,7 +46,7 @@ def run_check(args: argparse.Namespace, data_dir: Path) -> int:
         )
         return 2
     try:
-        devices = hub_get(args, data_dir, "/api/devices")
+        devices = hub_get(args, data_dir, "/api/devices", list[DeviceView])
     except HubApiError as exc:
         print(f"testday session check: {exc}", file=sys.stderr)
         return 2
@@ -68,33 +66,31 @@ async def _load_session(data_dir: Path, session_id: str) -> Session:
         await store.close()
 
 
-def device_from_api(row: Mapping[str, Any]) -> Device:
-    """Rebuild what the sweep needs of one device from the hub's /api/devices row."""
-    facts = row.get("facts")
-    os_info = row.get("os") or {}
+def device_from_view(view: DeviceView) -> Device:
+    """Rebuild what the sweep needs of one device from the hub's /api/devices view."""
     return Device(
-        device_id=row["id"],
-        first_seen=row.get("first_seen") or 0.0,
-        hostname=row.get("hostname"),
-        room=row.get("room"),
-        asset_tag=row.get("asset_tag"),
-        os_family=os_info.get("family"),
-        os_version=os_info.get("version"),
-        agent_version=row.get("agent_version"),
-        last_seen=row.get("last_seen"),
-        facts=msgspec.convert(facts, Facts) if facts is not None else None,
-        clock_skew_s=row.get("clock_skew_s"),
-        presence=row.get("presence") or "offline",
+        device_id=view.id,
+        first_seen=view.first_seen,
+        hostname=view.hostname,
+        room=view.room,
+        asset_tag=view.asset_tag,
+        os_family=view.os.family,
+        os_version=view.os.version,
+        agent_version=view.agent_version,
+        last_seen=view.last_seen,
+        facts=view.facts,
+        clock_skew_s=view.clock_skew_s,
+        presence=view.presence,
         # The hub lists every live connection's peer only when two or more share the identity.
-        connections={str(i): peer for i, peer in enumerate(row.get("duplicate_peers") or ())},
+        connections={str(i): peer for i, peer in enumerate(view.duplicate_peers)},
     )
 
 
-def devices_by_room(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Device]]:
+def devices_by_room(views: Iterable[DeviceView]) -> dict[str, list[Device]]:
     rooms: dict[str, list[Device]] = {}
-    for row in rows:
-        if row.get("room"):
-            rooms.setdefault(row["room"], []).append(device_from_api(row))
+    for view in views:
+        if view.room:
+            rooms.setdefault(view.room, []).append(device_from_view(view))
     return rooms
 
 
@@ -108,8 +104,8 @@ def _sweep_text(result: SweepResult) -> str:
     counts = result.counts
     verdict = "READY" if result.ready else "NOT READY"
     lines = [
-        f"{result.session_id}: {verdict} (batteries judged to {format_when(result.until)})",
-        "  " + ", ".join(f"{n} {format_state(s)}" for s, n in counts.items()),
+        f"{result.session_id}: {verdict} (batteries judged to {day_minute(result.until)})",
+        "  " + ", ".join(f"{n} {label(s)}" for s, n in counts.items()),
     ]
     for room in result.rooms:
         must = room.must_fix
@@ -121,7 +117,7 @@ def _sweep_text(result: SweepResult) -> str:
             lines.append("  no devices seen in this room")
         for fix in room.fixes:
             tag = "MUST FIX" if fix.blocking else "check"
-            lines.append(f"  {tag}  {_label(fix)}: {format_state(fix.status)}")
+            lines.append(f"  {tag}  {_label(fix)}: {label(fix.status)}")
             for reason in fix.reasons:
                 lines.append(f"    - {reason.message}  [runbook: {reason.runbook}]")
     if result.unseen_roster:

@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
+from testday.config.files import DATABASE_FILE, SITE_FILE
 from testday.config.profiles import ProfileError, default_profiles_dir, load_profiles
 from testday.config.sessions_file import SessionsError, load_sessions
+from testday.core.presentation import day_minute, label
 from testday.core.sessions import ACTIONS, Action, Session, SessionError, apply
-from testday.hub.hub import DATABASE_FILE, SITE_FILE
 from testday.store.database import Store
 from testday.store.session_store import SessionStore
 
@@ -24,7 +25,7 @@ DATA_HELP = "data directory (default: $TESTDAY_DATA or ~/.local/share/testday)"
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register the session subcommand and its actions on the top-level parser."""
-    session = sub.add_parser("session", help="testing sessions: plan, run and review")
+    session = sub.add_parser("session", description="Testing sessions: plan, run and review.")
     actions = session.add_subparsers(dest="session_command", metavar="ACTION", required=True)
 
     create = actions.add_parser("create", help="plan a new session")
@@ -96,7 +97,7 @@ async def _run(args: argparse.Namespace, data_dir: Path) -> int:
             session = _from_args(args)
             _check_profile(session.profile_id, args.profiles)
             await sessions.create(session, time.time(), actor)
-            print(f"{session.id} created ({format_when(session.scheduled_start)})")
+            print(f"{session.id} created ({day_minute(session.scheduled_start)})")
         elif command == "list":
             print(_table(list((await sessions.load()).values()), time.time()))
         elif command == "show":
@@ -108,7 +109,7 @@ async def _run(args: argparse.Namespace, data_dir: Path) -> int:
             session = await sessions.get(args.id)
             new, event = apply(session, action, time.time(), actor, args.note)
             await sessions.append(event)
-            print(f"{new.id}: {format_state(new.state)}")
+            print(f"{new.id}: {label(new.state)}")
         return 0
     finally:
         await store.close()
@@ -169,14 +170,6 @@ def _from_args(args: argparse.Namespace) -> Session:
     )
 
 
-def format_when(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
-
-
-def format_state(state: str) -> str:
-    return state.replace("_", " ")
-
-
 def _clock(session: Session, now: float) -> str:
     if session.state == "paused" and (since := session.paused_since) is not None:
         return f"paused for {int((now - since) // 60)} min"
@@ -202,32 +195,32 @@ def _table(sessions: list[Session], now: float) -> str:
 
 def _row(s: Session, now: float) -> tuple[str, ...]:
     end = datetime.fromtimestamp(s.scheduled_end).strftime("%H:%M")
-    scheduled = f"{format_when(s.scheduled_start)}-{end}"
-    return (s.id, s.name, ",".join(s.rooms), format_state(s.state), scheduled, _clock(s, now))
+    scheduled = f"{day_minute(s.scheduled_start)}-{end}"
+    return (s.id, s.name, ",".join(s.rooms), label(s.state), scheduled, _clock(s, now))
 
 
 def _show(s: Session) -> str:
     lines = [
         f"{s.id}: {s.name}",
-        f"  state:          {format_state(s.state)}",
+        f"  state:          {label(s.state)}",
         f"  program/test:   {s.program} / {s.test}",
         f"  grade, area:    {s.grade or '-'}, {s.content_area or '-'}",
         f"  profile:        {s.profile_id}",
         f"  rooms:          {', '.join(s.rooms)}",
         f"  proctor:        {s.proctor or '-'}",
         f"  administrator:  {s.test_administrator or '-'}",
-        f"  scheduled:      {format_when(s.scheduled_start)} to {format_when(s.scheduled_end)}",
+        f"  scheduled:      {day_minute(s.scheduled_start)} to {day_minute(s.scheduled_end)}",
         f"roster ({len(s.current_roster)} students):",
     ]
     for e in s.roster:
-        span = "planned" if e.assigned_at is None else f"from {format_when(e.assigned_at)}"
+        span = "planned" if e.assigned_at is None else f"from {day_minute(e.assigned_at)}"
         if e.released_at is not None:
-            span += f" until {format_when(e.released_at)}"
+            span += f" until {day_minute(e.released_at)}"
         lines.append(f"  {e.student}  {e.device_id}  {span}")
     lines.append("history:" if s.history else "history: none")
     for t in s.history:
         when = datetime.fromtimestamp(t.ts).strftime("%Y-%m-%d %H:%M:%S")
         note = f"  ({t.note})" if t.note else ""
-        lines.append(f"  {when}  {t.action:<6} {format_state(t.from_state)} -> "
-                     f"{format_state(t.to_state)}  by {t.actor}{note}")  # fmt: skip
+        lines.append(f"  {when}  {t.action:<6} {label(t.from_state)} -> "
+                     f"{label(t.to_state)}  by {t.actor}{note}")  # fmt: skip
     return "\n".join(lines)

@@ -26,7 +26,7 @@ could not be reached); 2 a bad HOST.
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
-    ssh = sub.add_parser("ssh", help="SSH host keys testday trusts for remote work")
+    ssh = sub.add_parser("ssh", description="SSH host keys testday trusts for remote work.")
     actions = ssh.add_subparsers(dest="ssh_command", metavar="ACTION", required=True)
     trust = actions.add_parser(
         "trust",

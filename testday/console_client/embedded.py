@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
 
-from testday.console_client.messages import ConnectionState, HubMessage, RequestError, Sink
-
-if TYPE_CHECKING:
-    from testday.hub.console_feed import Subscription
-    from testday.hub.hub import Hub
+from testday.console_protocol.client import Feed, LocalHub
+from testday.console_protocol.messages import ConnectionState, HubMessage, Sink
+from testday.console_protocol.requests import Answer, HubRequest, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -25,40 +22,40 @@ class EmbeddedClient:
 
     description = "embedded hub"
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: LocalHub) -> None:
         self.hub = hub
         self._closed = asyncio.Event()
-        self._subscription: Subscription | None = None
+        self._feed: Feed | None = None
 
     async def run(self, sink: Sink) -> None:
         """Deliver ConnectionState(True), then the hub's feed; returns after close()."""
         while not self._closed.is_set():
-            if not self.hub.feed.running:
+            if not self.hub.serving:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closed.wait(), RETRY_S)
                 continue
-            self._subscription = subscription = self.hub.subscribe()
+            self._feed = feed = self.hub.subscribe()
             try:
                 detail = f"connected to the embedded hub on port {self.hub.port}"
                 _deliver(sink, ConnectionState(True, detail))
-                async for message in subscription:  # ends when the hub stops or on close()
+                async for message in feed:  # ends when the hub stops or on close()
                     _deliver(sink, message)
             finally:
-                subscription.close()
-                self._subscription = None
+                feed.close()
+                self._feed = None
             if not self._closed.is_set():
                 _deliver(sink, ConnectionState(False, "embedded hub stopped"))
 
-    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+    async def request(self, ask: HubRequest, actor: str) -> Answer:
         """Ask the in-process hub directly: the same desk a remote request reaches."""
-        if not self.hub.feed.running:
+        if not self.hub.serving:
             raise RequestError("the embedded hub is not running")
-        return await self.hub.desk.request(op, args, actor)
+        return await self.hub.answer(ask, actor)
 
     async def close(self) -> None:
         self._closed.set()
-        if self._subscription is not None:
-            self._subscription.close()
+        if self._feed is not None:
+            self._feed.close()
 
 
 def _deliver(sink: Sink, message: HubMessage) -> None:

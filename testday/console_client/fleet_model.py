@@ -10,40 +10,27 @@ from typing import Any
 
 from testday.console_client.fleet_order import (
     SESSION_RANK,
-    UNASSIGNED,
-    VERDICT_RANK,
-    VERDICTS,
     RoomSummary,
-    name_of,
     natural_key,
     room_of,
     sort_key,
 )
-from testday.console_client.messages import (
+from testday.console_protocol.desk_views import IncidentView, SessionView
+from testday.console_protocol.device_views import BatteryPoint, DeviceView, EventView
+from testday.console_protocol.messages import (
     ConnectionState,
     DeskChanged,
-    DeviceDict,
     DevicesChanged,
-    EventDict,
     EventsAppended,
     HubMessage,
-    IncidentDict,
-    NetDeviceDict,
     NetworkChanged,
-    RoomNetworkDict,
-    SessionDict,
     Snapshot,
 )
-
-# Re-exported: the dashboard reads the fleet's orderings from here, beside the model.
-__all__ = [
-    "SESSION_RANK", "UNASSIGNED", "VERDICTS", "VERDICT_RANK", "BatteryPoint", "FleetChanges",
-    "FleetModel", "RoomSummary", "name_of", "natural_key", "room_of", "sort_key",
-]  # fmt: skip
+from testday.console_protocol.network_views import NetDeviceView, RoomNetworkView
+from testday.core.presentation import VERDICTS
 
 MAX_EVENTS = 5_000
 MAX_BATTERY_POINTS = 120
-BatteryPoint = tuple[float, float, bool]  # (hub ts, percent, plugged)
 
 
 @dataclass(frozen=True)
@@ -52,7 +39,7 @@ class FleetChanges:
 
     devices: frozenset[str] = frozenset()  # changed, added or removed (absent from the model)
     rooms: frozenset[str] = frozenset()  # rooms whose summary may differ
-    events: tuple[EventDict, ...] = ()  # appended since the last take, oldest first
+    events: tuple[EventView, ...] = ()  # appended since the last take, oldest first
     reset: bool = False  # a Snapshot replaced everything (event history included)
     sessions: frozenset[str] = frozenset()  # session ids created or changed
     incidents: frozenset[str] = frozenset()  # incident ids created or changed
@@ -63,7 +50,7 @@ class FleetChanges:
 class _Pending:
     devices: set[str] = field(default_factory=set)
     rooms: set[str] = field(default_factory=set)
-    events: deque[EventDict] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
+    events: deque[EventView] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
     reset: bool = False
     sessions: set[str] = field(default_factory=set)
     incidents: set[str] = field(default_factory=set)
@@ -85,15 +72,15 @@ class FleetModel:
     ) -> None:
         self._clock = clock
         self._max_battery_points = max_battery_points
-        self.devices: dict[str, DeviceDict] = {}
-        self.events: deque[EventDict] = deque(maxlen=max_events)
+        self.devices: dict[str, DeviceView] = {}
+        self.events: deque[EventView] = deque(maxlen=max_events)
         self.battery: dict[str, deque[BatteryPoint]] = {}
         self.site_name = ""
         self.site_rooms: dict[str, str] = {}  # room → profile id the site assigns
-        self.sessions: dict[str, SessionDict] = {}
-        self.incidents: dict[str, IncidentDict] = {}  # in the order they were created
-        self.network_devices: dict[str, NetDeviceDict] = {}
-        self.network_rooms: dict[str, RoomNetworkDict] = {}
+        self.sessions: dict[str, SessionView] = {}
+        self.incidents: dict[str, IncidentView] = {}  # in the order they were created
+        self.network_devices: dict[str, NetDeviceView] = {}
+        self.network_rooms: dict[str, RoomNetworkView] = {}
         self.connected = False
         self.detail = "connecting…"
         self.stale = False
@@ -127,8 +114,8 @@ class FleetModel:
             for session in message.sessions:
                 self._put_session(session)
             for incident in message.incidents:
-                self.incidents[incident["id"]] = incident
-                self._pending.incidents.add(incident["id"])
+                self.incidents[incident.id] = incident
+                self._pending.incidents.add(incident.id)
         elif isinstance(message, ConnectionState):
             self.connected = message.connected
             self.detail = message.detail
@@ -138,10 +125,10 @@ class FleetModel:
 
     def _apply_snapshot(self, snapshot: Snapshot) -> None:
         self._set_hub_time(snapshot.hub_time)
-        self.site_name = str(snapshot.site.get("name") or "")
+        self.site_name = snapshot.site.name
         old_site_rooms = set(self.site_rooms)
-        self.site_rooms = {str(k): str(v) for k, v in (snapshot.site.get("rooms") or {}).items()}
-        fresh = {d["id"]: d for d in snapshot.devices}
+        self.site_rooms = {r.room: r.profile for r in snapshot.site.rooms}
+        fresh = {d.id: d for d in snapshot.devices}
         for device_id in list(self.devices):
             if device_id not in fresh:
                 self._remove(device_id)
@@ -149,21 +136,18 @@ class FleetModel:
             self._put(device)
         self.battery = {}
         for device in snapshot.devices:
-            history = snapshot.battery_history.get(device["id"], [])
-            points = deque(
-                (tuple(p) for p in history[-self._max_battery_points :]),
-                maxlen=self._max_battery_points,
-            )
-            self.battery[device["id"]] = points  # type: ignore[assignment]
+            history = snapshot.battery_history.get(device.id, [])
+            points = deque(history[-self._max_battery_points :], maxlen=self._max_battery_points)
+            self.battery[device.id] = points
             self._extend_battery(device)
         self.events.clear()
         self.events.extend(snapshot.events)
         for session in self.sessions.values():
-            self._pending.rooms.update(session.get("rooms") or ())
+            self._pending.rooms.update(session.rooms)
         self.sessions = {}
         for session in snapshot.sessions:
             self._put_session(session)
-        self.incidents = {i["id"]: i for i in snapshot.incidents}
+        self.incidents = {i.id: i for i in snapshot.incidents}
         self._pending.rooms.update(self.network_rooms)
         self.network_devices, self.network_rooms = {}, {}
         self._put_network(snapshot.network_devices, snapshot.network_rooms)
@@ -176,8 +160,8 @@ class FleetModel:
         self.connected = True
         self.stale = False
 
-    def _put(self, device: DeviceDict) -> None:
-        device_id = device["id"]
+    def _put(self, device: DeviceView) -> None:
+        device_id = device.id
         old = self.devices.get(device_id)
         if old is not None:
             self._unindex(old)
@@ -185,7 +169,7 @@ class FleetModel:
         self._sort_keys[device_id] = sort_key(device)
         room = room_of(device)
         self._by_room.setdefault(room, set()).add(device_id)
-        self._counts[device.get("verdict", "offline")] += 1
+        self._counts[device.verdict] += 1
         self._pending.devices.add(device_id)
         self._pending.rooms.add(room)
 
@@ -196,41 +180,41 @@ class FleetModel:
         self.battery.pop(device_id, None)
         self._pending.devices.add(device_id)
 
-    def _unindex(self, device: DeviceDict) -> None:
+    def _unindex(self, device: DeviceView) -> None:
         room = room_of(device)
         members = self._by_room.get(room)
         if members is not None:
-            members.discard(device["id"])
+            members.discard(device.id)
             if not members:
                 del self._by_room[room]
-        self._counts[device.get("verdict", "offline")] -= 1
+        self._counts[device.verdict] -= 1
         self._pending.rooms.add(room)
 
-    def _put_network(self, devices: list[NetDeviceDict], rooms: list[RoomNetworkDict]) -> None:
+    def _put_network(self, devices: list[NetDeviceView], rooms: list[RoomNetworkView]) -> None:
         for device in devices:
-            self.network_devices[device["name"]] = device
-            self._pending.network.add(device["name"])
+            self.network_devices[device.name] = device
+            self._pending.network.add(device.name)
         for room in rooms:
-            self.network_rooms[room["room"]] = room
-            self._pending.rooms.add(room["room"])
+            self.network_rooms[room.room] = room
+            self._pending.rooms.add(room.room)
 
-    def _put_session(self, session: SessionDict) -> None:
-        old = self.sessions.get(session["id"])
-        self.sessions[session["id"]] = session
-        self._pending.sessions.add(session["id"])
+    def _put_session(self, session: SessionView) -> None:
+        old = self.sessions.get(session.id)
+        self.sessions[session.id] = session
+        self._pending.sessions.add(session.id)
         # A room card shows its session: rooms it left and rooms it joined both change.
-        self._pending.rooms.update(session.get("rooms") or ())
+        self._pending.rooms.update(session.rooms)
         if old is not None:
-            self._pending.rooms.update(old.get("rooms") or ())
+            self._pending.rooms.update(old.rooms)
 
-    def _extend_battery(self, device: DeviceDict) -> None:
-        battery = (device.get("facts") or {}).get("battery") or {}
-        percent, seen = battery.get("percent"), device.get("last_seen")
-        if percent is None or seen is None:
+    def _extend_battery(self, device: DeviceView) -> None:
+        battery = device.facts.battery if device.facts is not None else None
+        seen = device.last_seen
+        if battery is None or battery.percent is None or seen is None:
             return
-        points = self.battery.setdefault(device["id"], deque(maxlen=self._max_battery_points))
+        points = self.battery.setdefault(device.id, deque(maxlen=self._max_battery_points))
         if not points or seen > points[-1][0]:
-            points.append((float(seen), float(percent), bool(battery.get("plugged"))))
+            points.append((seen, battery.percent, bool(battery.plugged)))
 
     def _set_hub_time(self, hub_time: float) -> None:
         self._hub_time = hub_time
@@ -268,31 +252,21 @@ class FleetModel:
 
     def room_names(self) -> list[str]:
         """Rooms with devices, assigned a profile by the site, or named by a session."""
-        session_rooms = {room for s in self.sessions.values() for room in s.get("rooms") or ()}
+        session_rooms = {room for s in self.sessions.values() for room in s.rooms}
         return sorted(set(self._by_room) | set(self.site_rooms) | session_rooms, key=natural_key)
 
-    def session_for_room(self, room: str) -> SessionDict | None:
+    def session_for_room(self, room: str) -> SessionView | None:
         """The room's session under way, else the one checking or scheduled to start soonest."""
-        live = [
-            s
-            for s in self.sessions.values()
-            if room in (s.get("rooms") or ()) and s.get("state") in SESSION_RANK
-        ]
+        live = [s for s in self.sessions.values() if room in s.rooms and s.state in SESSION_RANK]
         return min(
-            live,
-            key=lambda s: (SESSION_RANK[s["state"]], s.get("scheduled_start") or 0.0, s["id"]),
-            default=None,
+            live, key=lambda s: (SESSION_RANK[s.state], s.scheduled_start, s.id), default=None
         )
 
-    def sorted_sessions(self) -> list[SessionDict]:
+    def sorted_sessions(self) -> list[SessionView]:
         """Under way first, then checking, scheduled, and finished ones last; by start time."""
         return sorted(
             self.sessions.values(),
-            key=lambda s: (
-                SESSION_RANK.get(s.get("state", ""), 3),
-                s.get("scheduled_start") or 0.0,
-                s["id"],
-            ),
+            key=lambda s: (SESSION_RANK.get(s.state, 3), s.scheduled_start, s.id),
         )
 
     def rooms(self) -> list[RoomSummary]:
@@ -300,18 +274,18 @@ class FleetModel:
 
     def room(self, room: str) -> RoomSummary:
         members = [self.devices[i] for i in self._by_room.get(room, ())]
-        counts = Counter(d.get("verdict", "offline") for d in members)
-        profiles = Counter(d["profile"] for d in members if d.get("profile"))
+        counts: Counter[str] = Counter(d.verdict for d in members)
+        profiles = Counter(d.profile for d in members if d.profile)
         profile = self.site_rooms.get(room) or (profiles.most_common(1)[0][0] if profiles else None)
-        worst = min(members, key=lambda d: self._sort_keys[d["id"]], default=None)
-        if worst is not None and worst.get("verdict") == "ready":
+        worst = min(members, key=lambda d: self._sort_keys[d.id], default=None)
+        if worst is not None and worst.verdict == "ready":
             worst = None
         return RoomSummary(
             room=room,
             counts={verdict: counts.get(verdict, 0) for verdict in VERDICTS},
             profile=profile,
-            worst_device=name_of(worst) if worst else None,
-            worst_reason=((worst.get("reasons") or [None])[0]) if worst else None,
+            worst_device=worst.name if worst else None,
+            worst_reason=worst.reasons[0] if worst and worst.reasons else None,
             session=self.session_for_room(room),
             network=self.network_rooms.get(room),
         )
@@ -320,14 +294,14 @@ class FleetModel:
         """The device's problems-first key (see ``sort_key``), cached since its last change."""
         return self._sort_keys[device_id]
 
-    def events_for(self, device_id: str) -> list[EventDict]:
+    def events_for(self, device_id: str) -> list[EventView]:
         """This device's events still held, oldest first."""
-        return [e for e in self.events if e.get("device_id") == device_id]
+        return [e for e in self.events if e.device_id == device_id]
 
     def battery_history(self, device_id: str) -> list[BatteryPoint]:
         return list(self.battery.get(device_id, ()))
 
-    def sorted_devices(self, devices: Iterable[DeviceDict] | None = None) -> list[DeviceDict]:
+    def sorted_devices(self, devices: Iterable[DeviceView] | None = None) -> list[DeviceView]:
         """Problems first, then room, then hostname."""
         chosen = self.devices.values() if devices is None else devices
-        return sorted(chosen, key=lambda d: self._sort_keys[d["id"]])
+        return sorted(chosen, key=lambda d: self._sort_keys[d.id])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from testday.console_client.fleet_model import UNASSIGNED, FleetModel
-from testday.console_client.messages import DeviceDict, IncidentDict, SessionDict
+from testday.console_client.fleet_model import FleetModel
+from testday.console_client.fleet_order import UNASSIGNED
+from testday.console_protocol.desk_views import IncidentView, SessionView
+from testday.console_protocol.device_views import DeviceView
 from testday.core.reasons import SEVERITY_RANK
 
 # A reason code's prefix → the irregularity category it most likely means; first match wins.
@@ -24,16 +26,16 @@ NO_DEVICE_DEFAULT = ("other", "other")  # a room or a session: nothing says what
 DEFAULT_SEVERITY = "procedural"
 
 
-def worst_reason_code(device: DeviceDict) -> str | None:
+def worst_reason_code(device: DeviceView) -> str | None:
     """The code of the device's most severe reason (the first among equals)."""
-    reasons = device.get("reasons") or []
+    reasons = device.reasons
     if not reasons:
-        return "device.offline" if device.get("verdict") == "offline" else None
-    worst = max(reasons, key=lambda r: SEVERITY_RANK.get(r.get("severity", ""), 0))
-    return str(worst.get("code") or "") or None
+        return "device.offline" if device.verdict == "offline" else None
+    worst = max(reasons, key=lambda r: SEVERITY_RANK.get(r.severity, 0))
+    return worst.code or None
 
 
-def default_category(device: DeviceDict | None) -> tuple[str, str]:
+def default_category(device: DeviceView | None) -> tuple[str, str]:
     """(category, subcategory) an incident on ``device`` most likely has, from its worst reason."""
     if device is None:
         return NO_DEVICE_DEFAULT
@@ -41,12 +43,6 @@ def default_category(device: DeviceDict | None) -> tuple[str, str]:
     return next(
         (pair for prefix, pair in REASON_CATEGORIES if code.startswith(prefix)), DEVICE_DEFAULT
     )
-
-
-def students_on(session: SessionDict | None, device_id: str) -> tuple[str, ...]:
-    """State IDs the session's current roster puts on ``device_id``."""
-    roster = (session or {}).get("roster") or {}
-    return tuple(sorted(student for student, device in roster.items() if device == device_id))
 
 
 @dataclass(frozen=True)
@@ -69,15 +65,15 @@ class IncidentDraft:
 
 
 def draft_for_device(model: FleetModel, device_id: str) -> IncidentDraft:
-    device = model.devices.get(device_id)
-    room = str((device or {}).get("room") or "")
+    device = model.devices.get(device_id) or DeviceView(id=device_id)
+    room = device.room or ""
     session = model.session_for_room(room) if room else None
-    category, subcategory = default_category(device or {"id": device_id})
+    category, subcategory = default_category(device)
     return IncidentDraft(
         room=room,
         devices=(device_id,),
-        session_id=session["id"] if session else None,
-        students=students_on(session, device_id),
+        session_id=session.id if session else None,
+        students=session.students_on(device_id) if session else (),
         category=category,
         subcategory=subcategory,
     )
@@ -87,23 +83,21 @@ def draft_for_room(model: FleetModel, room: str) -> IncidentDraft:
     if room == UNASSIGNED:  # devices that reported no room: the form asks which one
         return IncidentDraft()
     session = model.session_for_room(room)
-    return IncidentDraft(room=room, session_id=session["id"] if session else None)
+    return IncidentDraft(room=room, session_id=session.id if session else None)
 
 
-def draft_for_session(session: SessionDict) -> IncidentDraft:
-    rooms = tuple(str(r) for r in session.get("rooms") or ())
-    return IncidentDraft(
-        room=rooms[0] if rooms else "", session_id=session["id"], room_choices=rooms
-    )
+def draft_for_session(session: SessionView) -> IncidentDraft:
+    rooms = session.rooms
+    return IncidentDraft(room=rooms[0] if rooms else "", session_id=session.id, room_choices=rooms)
 
 
-def draft_for_incident(model: FleetModel, incident: IncidentDict | None) -> IncidentDraft:
+def draft_for_incident(model: FleetModel, incident: IncidentView | None) -> IncidentDraft:
     """A new incident next to an existing one: its room and session, no device."""
     if incident is None:
         return IncidentDraft()
-    room = str(incident.get("room") or "")
-    session_id = incident.get("session_id")
+    room = incident.room or ""
+    session_id = incident.session_id
     if session_id is None and room:
         session = model.session_for_room(room)
-        session_id = session["id"] if session else None
+        session_id = session.id if session else None
     return IncidentDraft(room=room, session_id=session_id)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from testday.console_client.embedded import EmbeddedClient
-from testday.console_client.messages import ConnectionState, Sink
-from testday.hub.hub import Hub
+from testday.console_protocol.client import OwnedHub
+from testday.console_protocol.messages import ConnectionState, Sink
+from testday.console_protocol.requests import Answer, HubRequest
 
-Hook = Callable[[Hub], Awaitable[None]]
+Hook = Callable[[], Awaitable[None]]
 
 
 class OwnedHubClient:
@@ -22,14 +22,17 @@ class OwnedHubClient:
     """
 
     def __init__(
-        self, hub: Hub, after_start: Hook | None = None, before_stop: Hook | None = None
+        self, hub: OwnedHub, after_start: Hook | None = None, before_stop: Hook | None = None
     ) -> None:
         self.hub = hub
-        self.description = "embedded hub"
         self._after_start = after_start
         self._before_stop = before_stop
         self._started = False
         self._client = EmbeddedClient(hub)
+
+    @property
+    def description(self) -> str:
+        return f"embedded hub on port {self.hub.port}" if self._started else "embedded hub"
 
     async def run(self, sink: Sink) -> None:
         try:
@@ -38,13 +41,12 @@ class OwnedHubClient:
             sink(ConnectionState(False, f"embedded hub could not listen: {exc.strerror or exc}"))
             raise
         self._started = True
-        self.description = f"embedded hub on port {self.hub.port}"
         if self._after_start is not None:
-            await self._after_start(self.hub)
+            await self._after_start()
         await self._client.run(sink)
 
-    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
-        return await self._client.request(op, args, actor)
+    async def request(self, ask: HubRequest, actor: str) -> Answer:
+        return await self._client.request(ask, actor)
 
     async def close(self) -> None:
         if not self._started:
@@ -52,5 +54,5 @@ class OwnedHubClient:
         self._started = False
         if self._before_stop is not None:
             with contextlib.suppress(Exception):
-                await self._before_stop(self.hub)
+                await self._before_stop()
         await self.hub.stop()

@@ -7,14 +7,14 @@ import errno
 import itertools
 import logging
 import random
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
-from testday.console_client import wire
-from testday.console_client.messages import ConnectionState, HubMessage, RequestError, Sink
+from testday.console_protocol import wire
+from testday.console_protocol.messages import ConnectionState, HubMessage, Sink
+from testday.console_protocol.requests import Answer, HubRequest, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class RemoteClient:
             await asyncio.sleep(full_jitter(attempt, self._backoff_cap_s))
             attempt += 1
 
-    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+    async def request(self, ask: HubRequest, actor: str) -> Answer:
         """Send one request over the live link and wait for the hub's reply."""
         ws = self._ws
         if ws is None:
@@ -96,8 +96,8 @@ class RemoteClient:
         reply: asyncio.Future[wire.Reply] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = reply
         try:
-            frame = wire.Request(id=request_id, op=op, args=args, actor=actor)
-            await ws.send(wire.encode_frame(frame), text=True)
+            frame = wire.Request(id=request_id, actor=actor, ask=ask)
+            await ws.send(wire.encode(frame), text=True)
             answer = await asyncio.wait_for(reply, self._request_timeout_s)
         except ConnectionClosed:
             raise RequestError(f"connection lost to {self.url} before the hub answered") from None
@@ -110,7 +110,7 @@ class RemoteClient:
             self._waiting.pop(request_id, None)
         if not answer.ok:
             raise RequestError(answer.error)
-        return answer.result
+        return answer.answer
 
     async def close(self) -> None:
         self._closed = True

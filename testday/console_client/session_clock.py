@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import tzinfo
 from typing import Literal
 
-from testday.console_client.messages import SessionDict
-from testday.core.reasons import duration, hhmm
-from testday.core.sessions import DEFAULT_PAUSE_LEAD_S, DEFAULT_PAUSE_LIMIT_MIN, PauseAlert
+from testday.console_protocol.desk_views import SessionView
+from testday.core.presentation import duration, hhmm
+from testday.core.sessions import PauseAlert
 
 STATE_LABEL = {
     "scheduled": "scheduled",
@@ -25,62 +25,40 @@ UNDER_WAY = ("in_progress", "paused")
 PauseWarning = PauseAlert
 
 
-def session_name(session: SessionDict) -> str:
-    return str(session.get("name") or session["id"])
+def state_label(session: SessionView) -> str:
+    return STATE_LABEL.get(session.state, session.state.replace("_", " "))
 
 
-def state_label(session: SessionDict) -> str:
-    state = str(session.get("state") or "")
-    return STATE_LABEL.get(state, state.replace("_", " "))
-
-
-def pause_limit_s(session: SessionDict) -> float:
-    limit = session.get("pause_limit_s")
-    return float(limit) if limit is not None else DEFAULT_PAUSE_LIMIT_MIN * 60.0
-
-
-def pause_lead_s(session: SessionDict) -> float:
-    lead = session.get("pause_lead_s")
-    return float(lead) if lead is not None else float(DEFAULT_PAUSE_LEAD_S)
-
-
-def entered_at(session: SessionDict, state: str) -> float | None:
+def entered_at(session: SessionView, state: str) -> float | None:
     """When the session's history last entered ``state``."""
-    history = session.get("history") or ()
-    return next((float(t["ts"]) for t in reversed(history) if t.get("to") == state), None)
+    return next((t.ts for t in reversed(session.history) if t.to_state == state), None)
 
 
-def time_left(session: SessionDict, now: float) -> float:
+def time_left(session: SessionView, now: float) -> float:
     """Testing time left of the planned length; pauses do not count against it."""
-    start, end = session.get("scheduled_start"), session.get("scheduled_end")
-    started = session.get("started_at")
-    if start is None or end is None:
-        return 0.0
+    start, end, started = session.scheduled_start, session.scheduled_end, session.started_at
     if started is None:
-        return float(end) - now
-    paused = float(session.get("paused_total_s") or 0.0)
-    return (float(end) - float(start)) - (now - float(started) - paused)
+        return end - now
+    return (end - start) - (now - started - session.paused_total_s)
 
 
-def clock_parts(session: SessionDict, now: float, tz: tzinfo | None = None) -> tuple[str, str]:
+def clock_parts(session: SessionView, now: float, tz: tzinfo | None = None) -> tuple[str, str]:
     """(what, when): ("in progress", "42 min left"), ("paused 6 min", "resume by 10:52"), …"""
-    state = str(session.get("state") or "")
+    state = session.state
     if state in ("scheduled", "checking"):
-        start = session.get("scheduled_start")
-        if start is None:
-            return state, "not scheduled"
-        if now <= float(start):
-            return state, f"starts {hhmm(float(start), tz)}"
-        return state, f"due {hhmm(float(start), tz)} · {duration(now - float(start))} late"
+        start = session.scheduled_start
+        if now <= start:
+            return state, f"starts {hhmm(start, tz)}"
+        return state, f"due {hhmm(start, tz)} · {duration(now - start)} late"
     if state == "in_progress":
         left = time_left(session, now)
         return "in progress", f"{duration(left)} {'left' if left >= 0 else 'over'}"
     if state == "paused":
-        since = session.get("paused_since")
+        since = session.paused_since
         if since is None:
             return "paused", ""
-        deadline = float(since) + pause_limit_s(session)
-        what = f"paused {duration(now - float(since))}"
+        deadline = since + session.pause_limit_s
+        what = f"paused {duration(now - since)}"
         if now < deadline:
             return what, f"resume by {hhmm(deadline, tz)}"
         return what, f"limit passed {hhmm(deadline, tz)}"
@@ -90,10 +68,10 @@ def clock_parts(session: SessionDict, now: float, tz: tzinfo | None = None) -> t
     return state_label(session), ""
 
 
-def session_clock(session: SessionDict, now: float, tz: tzinfo | None = None) -> str:
+def session_clock(session: SessionView, now: float, tz: tzinfo | None = None) -> str:
     """ "in progress · 42 min left", "paused 6 min · resume by 10:52", "starts 09:00", …"""
     what, when = clock_parts(session, now, tz)
-    state = session.get("state")
+    state = session.state
     if state == "scheduled":
         return when
     if state in ("completed", "cancelled"):
@@ -102,19 +80,18 @@ def session_clock(session: SessionDict, now: float, tz: tzinfo | None = None) ->
 
 
 def pause_warning(
-    session: SessionDict, now: float, tz: tzinfo | None = None
+    session: SessionView, now: float, tz: tzinfo | None = None
 ) -> PauseWarning | None:
     """A warning ``pause_lead_s`` before a pause breaks its rule, "expired" once it has."""
-    since = session.get("paused_since")
-    if session.get("state") != "paused" or since is None:
+    since = session.paused_since
+    if session.state != "paused" or since is None:
         return None
-    since = float(since)
-    limit = pause_limit_s(session)
+    limit = session.pause_limit_s
     deadline = since + limit
     remaining = deadline - now
-    if remaining > pause_lead_s(session):
+    if remaining > session.pause_lead_s:
         return None
-    head = f"Session {session_name(session)} paused since {hhmm(since, tz)}"
+    head = f"Session {session.title} paused since {hhmm(since, tz)}"
     rule = f"a pause over {duration(limit)} blocks review of answered items"
     level: Literal["warning", "expired"]
     if remaining > 0:
@@ -123,12 +100,11 @@ def pause_warning(
     else:
         level = "expired"
         text = f"{head}: pause limit passed at {hhmm(deadline, tz)} — {rule}"
-    rooms = tuple(session.get("rooms") or ())
-    return PauseWarning(session["id"], level, since, deadline, remaining, text, rooms)
+    return PauseWarning(session.id, level, since, deadline, remaining, text, session.rooms)
 
 
 def pause_warnings(
-    sessions: Iterable[SessionDict], now: float, tz: tzinfo | None = None
+    sessions: Iterable[SessionView], now: float, tz: tzinfo | None = None
 ) -> dict[str, PauseWarning]:
     """Every paused session's warning, the most urgent first (expired, then least time left)."""
     found = [w for s in sessions if (w := pause_warning(s, now, tz)) is not None]
@@ -136,11 +112,11 @@ def pause_warnings(
     return {w.session_id: w for w in found}
 
 
-def readiness(session: SessionDict) -> str:
+def readiness(session: SessionView) -> str:
     """The readiness sweep in one word: "ready", "3 to fix", or "—" before any sweep."""
-    sweep = session.get("sweep")
-    if not sweep:
+    sweep = session.sweep
+    if sweep is None:
         return "—"
-    if sweep.get("ready"):
+    if sweep.ready:
         return "ready"
-    return f"{sweep.get('must_fix', 0)} to fix"
+    return f"{sweep.must_fix} to fix"

@@ -224,3 +224,12 @@ def observe(device: Device, until: float | None = None) -> Observed:
 
 def _codes(verdict: Verdict) -> tuple[str, ...]:
     return tuple(sorted(r.code for r in verdict.reasons))
+
+
+# The hub's log keys events by device: a network device (switch, access point, UPS) is logged
+# as "net:NAME", apart from testing devices.
+NETWORK_DEVICE_PREFIX = "net:"
+
+
+def is_testing_device_event(event: FleetEvent) -> bool:
+    return not event.device_id.startswith(NETWORK_DEVICE_PREFIX)

@@ -1,4 +1,4 @@
-"""Provides the incident deadline clock: per-state rules, due times, and "overdue" / "due in 3 h".
+"""Provides the incident deadline clock: per-state rules, due times, met and overdue.
 
 A rule counts from when the incident occurred (or, failing that, when it was logged) in hours,
 calendar days or working days. Working days skip Saturdays, Sundays and the rule's holidays, and
@@ -35,8 +35,7 @@ class Deadline:
     label: str
     due: datetime
     met: bool
-    overdue: bool
-    text: str  # "met", "overdue by 2 h", "due in 3 h"
+    overdue: bool  # presentation.deadline_state words it
 
 
 STATE_RULES: Mapping[str, tuple[DeadlineRule, ...]] = MappingProxyType(
@@ -71,15 +70,6 @@ def due_time(start: datetime, rule: DeadlineRule) -> datetime:
     return add_working_days(start, rule.amount, rule.holidays)
 
 
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{max(minutes, 1)} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} d"
-
-
 def deadline(incident: Incident, rule: DeadlineRule, now: datetime) -> Deadline:
     """The clock for one rule at ``now``; a met deadline is never overdue."""
     start = incident.occurred_at or incident.created_at
@@ -88,11 +78,7 @@ def deadline(incident: Incident, rule: DeadlineRule, now: datetime) -> Deadline:
         met = incident.reported_to_district_at is not None
     else:
         met = incident.status != "open"
-    if met:
-        return Deadline(rule.label, due, True, False, "met")
-    if now >= due:
-        return Deadline(rule.label, due, False, True, f"overdue by {_span(now - due)}")
-    return Deadline(rule.label, due, False, False, f"due in {_span(due - now)}")
+    return Deadline(rule.label, due, met, not met and now >= due)
 
 
 def deadlines(incident: Incident, rules: tuple[DeadlineRule, ...], now: datetime) -> list[Deadline]:

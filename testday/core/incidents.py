@@ -17,7 +17,6 @@ from typing import Any
 
 from testday.core import hash_chain
 from testday.core.hash_chain import ChainEntry
-from testday.core.incident_deadlines import DeadlineRule, deadline
 from testday.core.incident_fields import (
     CATEGORIES,
     EMPTY_TUPLE_FIELDS,
@@ -30,7 +29,7 @@ from testday.core.incident_fields import (
     check_text,
 )
 
-__all__ = ["DeadlineRule", "IncidentFieldError", "deadline"]
+__all__ = ["IncidentFieldError"]
 
 STATUSES = ("open", "reported", "pending_approval", "approved", "rejected", "closed")
 TRANSITIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(

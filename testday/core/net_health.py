@@ -23,7 +23,7 @@ from datetime import datetime, tzinfo
 from typing import Literal
 
 from testday.core.net_state import InterfaceState, NetDevice, NetDeviceState
-from testday.core.reasons import duration, hhmm
+from testday.core.presentation import duration, hhmm
 
 __all__ = ["CODES", "NetReason", "RoomNetwork", "network_at", "room_network", "serving"]
 

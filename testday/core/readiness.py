@@ -14,6 +14,7 @@ from typing import Literal
 
 from testday_agent.protocol import Facts
 
+from testday.core.presentation import duration, hhmm
 from testday.core.profile import Profile
 from testday.core.readiness_facts import check_facts
 from testday.core.reasons import (
@@ -23,8 +24,6 @@ from testday.core.reasons import (
     ReasonSpec,
     Severity,
     Status,
-    duration,
-    hhmm,
     make_reason,
 )
 

@@ -8,8 +8,9 @@ from datetime import tzinfo
 from testday_agent.protocol import Facts, SystemFacts
 
 from testday.core.battery_forecast import forecast
+from testday.core.presentation import hhmm, megabytes
 from testday.core.profile import Profile
-from testday.core.reasons import Reason, Severity, hhmm, make_reason, mb
+from testday.core.reasons import Reason, Severity, make_reason
 from testday.core.versions import VersionError, at_least, matches, parse_version
 
 _OS_LABEL = {"windows": "Windows", "macos": "macOS", "linux": "Linux", "chromeos": "ChromeOS"}
@@ -132,11 +133,17 @@ def resources(profile: Profile, system: SystemFacts) -> Iterator[Reason]:
     free, need = system.disk_free_mb, profile.disk.min_free_mb
     if free is not None and free < need:
         where = f" on {system.disk_path}" if system.disk_path else ""
-        msg = f"Only {mb(free)} free{where} (needs {mb(need)}) — free space so answers can be saved"
+        msg = (
+            f"Only {megabytes(free)} free{where} (needs {megabytes(need)}) — "
+            "free space so answers can be saved"
+        )
         yield make_reason("disk.low", "not_ready", msg, free, need)
     avail, want = system.memory_available_mb, profile.memory.min_available_mb
     if avail is not None and avail < want:
-        msg = f"Only {mb(avail)} of memory free (wants {mb(want)}) — close other apps or restart"
+        msg = (
+            f"Only {megabytes(avail)} of memory free (wants {megabytes(want)}) — "
+            "close other apps or restart"
+        )
         yield make_reason("memory.low", "warning", msg, avail, want)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import Literal
 
@@ -78,26 +77,3 @@ def make_reason(
 ) -> Reason:
     """A Reason with its runbook looked up; an unknown code is a bug, so it raises KeyError."""
     return Reason(code, severity, message, value, threshold, REASONS[code].runbook)
-
-
-# --- message wording --------------------------------------------------------------------------
-
-
-def hhmm(ts: float, tz: tzinfo | None) -> str:
-    """A hub timestamp as HH:MM in ``tz`` (None: the host's local time)."""
-    return datetime.fromtimestamp(ts, tz).strftime("%H:%M")
-
-
-def duration(seconds: float) -> str:
-    """``45 s``, ``7 min``, ``2 h 5 min``."""
-    seconds = abs(seconds)
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    hours, minutes = divmod(round(seconds / 60), 60)
-    return f"{hours} h {minutes} min"
-
-
-def mb(value: float) -> str:
-    return f"{value:,.0f} MB"

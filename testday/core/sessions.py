@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Literal, get_args
 
+from testday.core.presentation import duration, hhmm
 from testday.core.profile import Profile
-from testday.core.reasons import duration, hhmm
 
 State = Literal["scheduled", "checking", "in_progress", "paused", "completed", "cancelled"]
 Action = Literal["check", "start", "pause", "resume", "end", "cancel"]

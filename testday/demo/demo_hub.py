@@ -32,6 +32,7 @@ class DemoHub:
     data_root: Path
     options: DemoOptions = field(default_factory=DemoOptions)
     fleet: SimulatedFleet | None = None
+    hub: Hub | None = None
     _player: asyncio.Task[None] | None = None
 
     def make_hub(self) -> Hub:
@@ -43,12 +44,15 @@ class DemoHub:
         settings = HubSettings(
             data_dir=data_dir, host="127.0.0.1", port=0, interval_s=DEMO_INTERVAL_S
         )
-        return Hub(settings)
+        self.hub = Hub(settings)
+        return self.hub
 
-    async def start_fleet(self, hub: Hub) -> None:
+    async def start_fleet(self) -> None:
+        """Once the hub listens: the sessions of the morning, then the fleet playing it."""
+        hub = self.hub
+        assert hub is not None and hub.store is not None, "the hub starts before its fleet"
         o = self.options
         scenario = build_scenario(hub.profiles[DEMO_PROFILE], o.rooms, o.devices, o.seed, o.speed)
-        assert hub.store is not None, "the hub starts before its fleet"
         # Through the store, as `testday session import` would: the hub picks them up itself.
         await demo_sessions.write(hub.store, scenario, DEMO_PROFILE, time.time())
         self.fleet = SimulatedFleet(
@@ -60,7 +64,7 @@ class DemoHub:
         await self.fleet.start()
         self._player = asyncio.create_task(self.fleet.play())
 
-    async def stop_fleet(self, hub: Hub) -> None:
+    async def stop_fleet(self) -> None:
         if self._player is not None:
             self._player.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import msgspec
 from testday_agent.protocol import (
     Ack,
     AgentConfig,
@@ -25,15 +24,12 @@ from testday_agent.protocol import (
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from testday.hub.limits import TokenBucket
+from testday.hub.fleet_journal import FleetJournal
+from testday.hub.limits import Limits, TokenBucket
+from testday.hub.metrics import HubMetrics
 from testday.hub.secrets import hash_key, new_secret
-from testday.store.records import ReportRow
-
-if TYPE_CHECKING:
-    from testday.hub.hub import Hub
 
 log = logging.getLogger(__name__)
-_FACTS_ENCODER = msgspec.json.Encoder()
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
@@ -50,20 +46,31 @@ class AgentPrincipal:
 class AgentLink:
     """Serves one agent connection until it closes; never lets the agent disturb the hub."""
 
-    def __init__(self, hub: Hub, conn: ServerConnection, principal: AgentPrincipal) -> None:
-        self.hub = hub
+    def __init__(
+        self,
+        conn: ServerConnection,
+        principal: AgentPrincipal,
+        journal: FleetJournal,
+        config_for: Callable[[str], AgentConfig],
+        limits: Limits,
+        metrics: HubMetrics,
+    ) -> None:
         self.conn = conn
         self.principal = principal
+        self.journal = journal
+        self.config_for = config_for  # what the agent of a device is told to check, and how often
+        self.limits = limits
+        self.metrics = metrics
         self.conn_id = f"c{id(conn):x}"
-        self.peer = _peer(conn)
-        self._bucket = TokenBucket(hub.limits.messages_per_s, hub.limits.message_burst)
+        self.peer = peer_address(conn)
+        self._bucket = TokenBucket(limits.messages_per_s, limits.message_burst)
         self._bad_frames = 0
         self._acks: asyncio.Queue[tuple[list[asyncio.Future[None]], list[int]]] = asyncio.Queue()
         self._hello: Hello | None = None
         self._closing: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
-        metrics = self.hub.metrics
+        metrics = self.metrics
         ack_task = asyncio.create_task(self._send_acks())
         why = "closed"
         try:
@@ -86,15 +93,11 @@ class AgentLink:
             ack_task.cancel()
             metrics.connections_closed[why] += 1
             if self._hello is not None:
-                self.hub.apply(
-                    self.hub.fleet.disconnect(
-                        self.principal.device_id, self.conn_id, time.time(), why
-                    )
-                )
+                self.journal.disconnect(self.principal.device_id, self.conn_id, time.time(), why)
 
     async def _greet(self) -> bool:
         try:
-            raw = await asyncio.wait_for(self.conn.recv(), self.hub.limits.hello_timeout_s)
+            raw = await asyncio.wait_for(self.conn.recv(), self.limits.hello_timeout_s)
         except TimeoutError:
             await self._refuse("no_hello", "expected a hello frame first")
             return False
@@ -114,19 +117,14 @@ class AgentLink:
             )
             return False
         now = time.time()
-        events = self.hub.fleet.connect(hello, self.conn_id, self.peer, now)
+        device_key = new_secret() if self.principal.enrolling else None
+        key_hash = hash_key(device_key) if device_key is not None else None
+        durable = self.journal.connect(hello, self.conn_id, self.peer, now, key_hash)
         self._hello = hello
-        device = self.hub.fleet.devices[hello.device_id]
-        device_key = None
-        if self.principal.enrolling:
-            device_key = new_secret()
-            device.key_hash = hash_key(device_key)
-        durable = self.hub.apply(events, device_ids=[hello.device_id])
-        if device_key is not None and durable:
-            # The key must be on disk before the agent relies on it.
+        if device_key is not None:
+            # The key (in the device row) must be on disk before the agent relies on it.
             await asyncio.gather(*durable)
-        profile = self.hub.fleet.profile_of(device)
-        config = AgentConfig(interval_s=self.hub.interval_s, checks=profile.checks())
+        config = self.config_for(hello.device_id)
         welcome = Welcome(
             device_id=hello.device_id, config=config, device_key=device_key, hub_time=now
         )
@@ -134,7 +132,7 @@ class AgentLink:
         return True
 
     async def _handle(self, raw: str | bytes) -> None:
-        metrics = self.hub.metrics
+        metrics = self.metrics
         try:
             message = decode_agent_message(raw)
         except ProtocolError as exc:
@@ -144,36 +142,18 @@ class AgentLink:
         device_id = self.principal.device_id
         if isinstance(message, Report):
             metrics.reports_received += 1
-            now = time.time()
-            self.hub.apply(self.hub.fleet.report(device_id, message, now), device_ids=[device_id])
-            future = self.hub.writer.put_report(_row(device_id, message, now, history=False))
+            future = self.journal.report(device_id, message, time.time())
             self._acks.put_nowait(([future], [message.seq]))
         elif isinstance(message, Replay):
             metrics.history_reports_received += len(message.reports)
-            now = time.time()
-            futures = [
-                self.hub.writer.put_report(_row(device_id, r, now, history=True))
-                for r in message.reports
-            ]
-            if message.dropped:
-                metrics.spool_drops_reported += message.dropped
-                self.hub.apply(
-                    [self.hub.event(device_id, now, "agent.spool_dropped", count=message.dropped)]
-                )
+            metrics.spool_drops_reported += message.dropped
+            reports, dropped = message.reports, message.dropped
+            futures = self.journal.replay(device_id, reports, dropped, time.time())
             self._acks.put_nowait((futures, [r.seq for r in message.reports]))
         elif isinstance(message, Result):
-            self.hub.apply(
-                [
-                    self.hub.event(
-                        device_id,
-                        time.time(),
-                        "command.result",
-                        command_id=message.command_id,
-                        ok=message.ok,
-                        output=message.output[:500],
-                    )
-                ]
-            )
+            self.journal.note(device_id, time.time(), "command.result",
+                              command_id=message.command_id, ok=message.ok,
+                              output=message.output[:500])  # fmt: skip
         else:
             metrics.frames_rejected["unexpected"] += 1
             await self._bad_frame(f"unexpected {type(message).__name__.lower()} frame")
@@ -181,7 +161,7 @@ class AgentLink:
     async def _bad_frame(self, message: str) -> None:
         self._bad_frames += 1
         await self.conn.send(encode(Error(code="bad_frame", message=message)).decode())
-        if self._bad_frames >= self.hub.limits.bad_frames_before_close:
+        if self._bad_frames >= self.limits.bad_frames_before_close:
             self._close(CLOSE_POLICY, "too many bad frames")
 
     def _close(self, code: int, reason: str) -> None:
@@ -190,7 +170,7 @@ class AgentLink:
             self._closing = asyncio.create_task(self.conn.close(code, reason))
 
     async def _refuse(self, reason: str, message: str) -> None:
-        self.hub.metrics.frames_rejected[reason] += 1
+        self.metrics.frames_rejected[reason] += 1
         await self.conn.send(encode(Error(code=reason, message=message)).decode())
         await self.conn.close(CLOSE_POLICY, message[:120])
 
@@ -209,18 +189,8 @@ class AgentLink:
                 return
 
 
-def _row(device_id: str, report: Report, now: float, history: bool) -> ReportRow:
-    return ReportRow(
-        device_id=device_id,
-        seq=report.seq,
-        agent_ts=report.sent_at,
-        received_ts=now,
-        history=history,
-        facts=_FACTS_ENCODER.encode(report.facts),
-    )
-
-
-def _peer(conn: ServerConnection) -> str:
+def peer_address(conn: ServerConnection) -> str:
+    """ "host:port" of the other end, for logs and events."""
     address = conn.remote_address
     if isinstance(address, tuple) and len(address) >= 2:
         return f"{address[0]}:{address[1]}"

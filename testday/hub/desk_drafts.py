@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from testday.config.site import SiteInfo
 from testday.core.detectors import Detection
@@ -24,8 +24,8 @@ from testday.core.incidents import IncidentEvent, IncidentLog
 from testday.core.sessions import Session
 from testday.core.timeline import ROOM_SUMMARIES
 
-if TYPE_CHECKING:
-    from testday.hub.network_watch import NetworkWatch
+# What the network showed in a room between two moments: (when, what) lines to cite.
+Cite = Callable[[str, float, float], list[tuple[float, str]]]
 
 log = logging.getLogger(__name__)
 
@@ -213,13 +213,11 @@ def with_network(lines: Iterable[TimedLine], network: Iterable[TimedLine]) -> tu
     return tuple(head + sorted([*network, *rest], key=lambda line: line.at))
 
 
-def network_lines(
-    watch: NetworkWatch | None, detection: Detection, tz: tzinfo
-) -> tuple[TimedLine, ...]:
+def network_lines(cite: Cite | None, detection: Detection, tz: tzinfo) -> tuple[TimedLine, ...]:
     """What the network showed for a room-level detection's room, as timeline lines."""
-    if watch is None or detection.kind not in ROOM_SUMMARIES:
+    if cite is None or detection.kind not in ROOM_SUMMARIES:
         return ()
     # From a little before the first drop: a switch port goes down just before its room does.
-    cited = watch.cited(detection.room, detection.started_at - NETWORK_LEAD_S, time.time())
+    cited = cite(detection.room, detection.started_at - NETWORK_LEAD_S, time.time())
     moments = ((datetime.fromtimestamp(ts, tz), text) for ts, text in cited)
     return tuple(TimedLine(at, f"{at:%H:%M:%S} network: {text}") for at, text in moments)

@@ -1,11 +1,9 @@
-"""Provides conversions between live devices, stored rows and the JSON the API serves."""
+"""Provides conversions between live devices and events and the rows the store keeps."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 from testday_agent.protocol import Facts
@@ -75,40 +73,3 @@ def event_row(event: FleetEvent) -> EventRow:
     return EventRow(
         ts=event.ts, kind=event.kind, device_id=event.device_id, room=event.room, data=event.data
     )
-
-
-def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
-
-
-def _verdict_json(verdict: Verdict | None) -> dict[str, Any] | None:
-    if verdict is None:
-        return None
-    return {"status": verdict.status, "reasons": [asdict(r) for r in verdict.reasons]}
-
-
-def device_json(device: Device, profile_id: str | None) -> dict[str, Any]:
-    verdict = device.verdict
-    return {
-        "id": device.device_id,
-        "hostname": device.hostname,
-        "room": device.room,
-        "asset_tag": device.asset_tag,
-        "os": {"family": device.os_family, "version": device.os_version},
-        "agent_version": device.agent_version,
-        "profile": profile_id,
-        "presence": device.presence,
-        "connected": bool(device.connections),
-        "duplicate_peers": list(device.duplicate_peers),
-        "verdict": verdict.status if verdict else "offline",
-        "reasons": [asdict(r) for r in verdict.reasons] if verdict else [],
-        "last_online_verdict": _verdict_json(device.last_online_verdict),
-        "facts": msgspec.to_builtins(device.facts) if device.facts is not None else None,
-        "clock_skew_s": device.clock_skew_s,
-        "last_seq": device.last_seq,
-        "last_seen": device.last_seen,
-        "last_seen_iso": iso(device.last_seen),
-        "first_seen": device.first_seen,
-    }

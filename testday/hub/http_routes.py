@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+import msgspec
 from testday_agent.protocol import AGENT_PATH, DEVICE_HEADER
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from testday.console_protocol.network_views import NetworkReport
 from testday.hub.agent_link import AgentPrincipal
-from testday.hub.secrets import key_matches
-
-if TYPE_CHECKING:
-    from testday.hub.hub import Hub
+from testday.hub.hub_views import HubViews
+from testday.hub.limits import TokenBucket
+from testday.hub.metrics import HubMetrics
+from testday.hub.secrets import HubSecrets, key_matches
 
 DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CONSOLE_PATH = "/console"
@@ -37,7 +38,8 @@ def respond(
 
 
 def json_response(status: int, payload: object) -> Response:
-    return respond(status, json.dumps(payload, indent=1), "application/json")
+    """Views and plain values alike, as msgspec encodes them."""
+    return respond(status, msgspec.json.encode(payload), "application/json")
 
 
 def bearer(request: Request) -> str | None:
@@ -49,8 +51,21 @@ def bearer(request: Request) -> str | None:
 class HttpRoutes:
     """Answers /healthz, /metrics and /api/*, and vets agent upgrades before any frame."""
 
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
+    def __init__(
+        self,
+        views: HubViews,
+        secrets: HubSecrets,
+        key_hash_of: Callable[[str], str | None],
+        handshakes: TokenBucket,
+        metrics: HubMetrics,
+        metrics_text: Callable[[], str],
+    ) -> None:
+        self.views = views
+        self.secrets = secrets
+        self.key_hash_of = key_hash_of  # a known device's stored key hash
+        self.handshakes = handshakes
+        self.metrics = metrics
+        self.metrics_text = metrics_text
 
     def process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         url = urlsplit(request.path)
@@ -58,7 +73,7 @@ class HttpRoutes:
         if path == "/healthz":
             return respond(200, "ok\n")
         if path == "/metrics":
-            return respond(200, self.hub.render_metrics(), "text/plain; version=0.0.4")
+            return respond(200, self.metrics_text(), "text/plain; version=0.0.4")
         if path.startswith("/api/"):
             if not self._is_operator(request):
                 return self._unauthorized("operator secret required (Authorization: Bearer …)")
@@ -72,28 +87,28 @@ class HttpRoutes:
         return respond(404, f"no such path: {path}\n")
 
     def _api(self, path: str, query: dict[str, list[str]]) -> Response:
+        views = self.views
         if path == "/api/devices":
             room = query.get("room", [None])[0]
-            return json_response(200, self.hub.devices_json(room=room))
+            return json_response(200, views.devices(room=room))
         if path == "/api/sessions":
-            return json_response(200, self.hub.desk.sessions_json())
+            return json_response(200, views.sessions())
         if path == "/api/incidents":
-            return json_response(200, self.hub.desk.incidents_json())
+            return json_response(200, views.incidents())
         if path == "/api/network":
-            network = self.hub.network
             return json_response(
                 200,
-                {
-                    "devices": network.devices_json() if network else [],
-                    "rooms": network.rooms_json() if network else [],
-                    "trap_port": network.port if network else None,
-                },
+                NetworkReport(
+                    devices=tuple(views.network_devices()),
+                    rooms=tuple(views.network_rooms()),
+                    trap_port=views.trap_port,
+                ),
             )
         return json_response(404, {"error": f"no such endpoint: {path}"})
 
     def _vet_agent(self, conn: ServerConnection, request: Request) -> Response | None:
-        metrics = self.hub.metrics
-        if not self.hub.handshakes.allow():
+        metrics = self.metrics
+        if not self.handshakes.allow():
             metrics.handshakes_rejected["rate_limited"] += 1
             return respond(
                 503, "too many connections at once; retry shortly\n", extra=[("Retry-After", "2")]
@@ -106,11 +121,10 @@ class HttpRoutes:
         if token is None:
             metrics.handshakes_rejected["no_credential"] += 1
             return self._unauthorized("agent credential required (Authorization: Bearer …)")
-        if self.hub.secrets.is_agent_token(token):
+        if self.secrets.is_agent_token(token):
             conn.principal = AgentPrincipal(device_id, enrolling=True)  # type: ignore[attr-defined]
             return None
-        device = self.hub.fleet.devices.get(device_id)
-        if device is not None and key_matches(token, device.key_hash):
+        if key_matches(token, self.key_hash_of(device_id)):
             conn.principal = AgentPrincipal(device_id, enrolling=False)  # type: ignore[attr-defined]
             return None
         metrics.handshakes_rejected["bad_credential"] += 1
@@ -118,7 +132,7 @@ class HttpRoutes:
 
     def _is_operator(self, request: Request) -> bool:
         token = bearer(request)
-        return token is not None and self.hub.secrets.is_console_token(token)
+        return token is not None and self.secrets.is_console_token(token)
 
     @staticmethod
     def _unauthorized(message: str) -> Response:

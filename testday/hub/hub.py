@@ -1,4 +1,4 @@
-"""Provides the Hub: one process per school tying the server, fleet state and store together."""
+"""Provides the Hub: the composition root that builds one school's hub, wires it, runs it."""
 
 from __future__ import annotations
 
@@ -6,38 +6,39 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+from testday_agent.protocol import AgentConfig
 from websockets.asyncio.server import Server, ServerConnection, serve
 
+from testday.config.files import DATABASE_FILE, SITE_FILE
 from testday.config.network import load_network
 from testday.config.profiles import default_profiles_dir, load_profiles
-from testday.config.site import Site, load_site
-from testday.core.fleet import FleetEvent, FleetState
+from testday.config.site import load_site
+from testday.console_protocol.requests import Answer, HubRequest, RequestError
+from testday.core.fleet import FleetState
 from testday.core.profile import Profile
+from testday.core.sessions import Session
 from testday.hub.agent_link import AgentLink, AgentPrincipal
 from testday.hub.console_feed import ConsoleFeed, Subscription
 from testday.hub.console_link import ConsoleLink
-from testday.hub.device_rows import device_json, event_row, from_row, to_row
+from testday.hub.device_rows import from_row
+from testday.hub.feed_changes import FeedChanges
+from testday.hub.fleet_journal import FleetJournal
 from testday.hub.http_routes import CONSOLE_PATH, HttpRoutes
+from testday.hub.hub_views import HubViews
 from testday.hub.limits import Limits, TokenBucket
 from testday.hub.metrics import HubMetrics
-from testday.hub.network_watch import NET_PREFIX, NetworkWatch
-from testday.hub.secrets import HubSecrets, load_or_create
+from testday.hub.network_watch import NetworkWatch
+from testday.hub.secrets import load_or_create
 from testday.hub.session_desk import SessionDesk
 from testday.store.database import Store
 from testday.store.retention import Retention
 from testday.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
-
-DATABASE_FILE = "testday.sqlite3"
-SITE_FILE = "site.toml"
-VERDICT_ORDER = {"offline": 0, "not_ready": 1, "warning": 2, "ready": 3}
 
 
 @dataclass(frozen=True)
@@ -62,28 +63,59 @@ class HubSettings:
 
 
 class Hub:
-    """Serves agents and operators; every change passes through `apply` to the durable log."""
+    """Builds the parts of one school's hub and hands each only what it uses; nothing holds Hub.
+
+    Every fleet change (a connect, a report, a disconnect, the clock, the network watch) goes
+    through ``journal``: fleet state, then the durable log, then the watchers (the dashboards'
+    feed and the incident detectors). Sessions and incidents go through ``desk``.
+    """
 
     def __init__(self, settings: HubSettings) -> None:
         self.settings = settings
-        self.limits = settings.limits
-        self.interval_s = settings.interval_s
+        data = settings.data_dir
+        self.secrets = load_or_create(data, settings.agent_token, settings.console_token)
+        self.profiles = load_profiles(settings.profiles_dir or default_profiles_dir())
+        self.site = load_site(data / SITE_FILE, set(self.profiles))
         self.metrics = HubMetrics()
-        self.handshakes = TokenBucket(self.limits.handshakes_per_s, self.limits.handshake_burst)
-        self.secrets: HubSecrets = load_or_create(
-            settings.data_dir, settings.agent_token, settings.console_token
-        )
-        self.profiles: dict[str, Profile] = load_profiles(
-            settings.profiles_dir or default_profiles_dir()
-        )
-        self.site: Site = load_site(settings.data_dir / SITE_FILE, set(self.profiles))
-        self.fleet = FleetState(self._profile_for_room, interval_s=settings.interval_s)
-        self.routes = HttpRoutes(self)
-        self.feed = ConsoleFeed(self)
-        self.desk = SessionDesk(self)
-        network = load_network(settings.data_dir / SITE_FILE)
+        self.fleet = FleetState(self.profile_for_room, interval_s=settings.interval_s)
+        self.journal = FleetJournal(self.fleet)
+        changes = FeedChanges()
+        self.journal.watch(changes.fleet_changed)
+        live: dict[str, Session] = {}  # room → its session under way: the desk keeps it
+        network = load_network(data / SITE_FILE)
         # No network devices and no trap port: no SNMP engine, no socket, nothing to show.
-        self.network = NetworkWatch(self, network) if network.devices or network.trap_port else None
+        self.network = (
+            NetworkWatch(
+                network,
+                self.journal.record,
+                changes.network_changed,
+                self.fleet.devices,
+                live,
+                self._per_student_kbps,
+            )
+            if network.devices or network.trap_port
+            else None
+        )
+        self.desk = SessionDesk(
+            self.fleet.devices,
+            self.profiles,
+            self.site,
+            changes.desk_changed,
+            live,
+            cite=self.network.cited if self.network else None,
+            detect_window_s=settings.detect_window_s,
+        )
+        self.journal.watch(self.desk.observe)
+        self.views = HubViews(self.fleet.devices, self.site, self.desk, self.network)
+        self.feed = ConsoleFeed(changes, self.views)
+        self.routes = HttpRoutes(
+            self.views,
+            self.secrets,
+            self._key_hash_of,
+            TokenBucket(settings.limits.handshakes_per_s, settings.limits.handshake_burst),
+            self.metrics,
+            self.render_metrics,
+        )
         self.store: Store | None = None
         self._writer: BatchWriter | None = None
         self._retention: Retention | None = None
@@ -97,6 +129,7 @@ class Hub:
         self.store = await Store.open(self.settings.data_dir / DATABASE_FILE)
         self._writer = BatchWriter(self.store)
         self._writer.start()
+        self.journal.open(self._writer)
         self._retention = Retention(self.store)
         self._retention.start()
         rows = await self.store.load_devices()
@@ -107,7 +140,7 @@ class Hub:
             self.settings.host,
             self.settings.port,
             process_request=self.routes.process_request,
-            max_size=self.limits.max_frame_bytes,
+            max_size=self.settings.limits.max_frame_bytes,
             ping_interval=self.settings.ping_interval_s,
             ping_timeout=self.settings.ping_timeout_s,
             server_header="testday",
@@ -153,61 +186,26 @@ class Hub:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    # --- state changes ----------------------------------------------------------------------
+    # --- what an embedded console reads (console_protocol.client.LocalHub) ---------------------
 
     @property
-    def writer(self) -> BatchWriter:
-        assert self._writer is not None, "hub not started"
-        return self._writer
-
-    def apply(
-        self, events: Iterable[FleetEvent], device_ids: Sequence[str] = ()
-    ) -> list[asyncio.Future[None]]:
-        """Persist events and the devices they touch; returns futures that resolve on commit."""
-        futures: list[asyncio.Future[None]] = []
-        touched = set(device_ids)
-        events = list(events)
-        for event in events:
-            futures.append(self.writer.put_event(event_row(event)))
-            touched.add(event.device_id)
-        self.feed.events_appended(events)
-        self.feed.devices_changed(touched)
-        try:
-            # Network devices are not testing devices: they must not count in a room's size.
-            self.desk.observe(e for e in events if not e.device_id.startswith(NET_PREFIX))
-        except Exception:
-            log.exception("incident detectors failed on %d events", len(events))
-        for device_id in touched:
-            device = self.fleet.devices.get(device_id)
-            if device is not None:
-                self.writer.put_device(to_row(device))
-        return futures
-
-    def event(self, device_id: str, now: float, kind: str, **data: Any) -> FleetEvent:
-        device = self.fleet.devices.get(device_id)
-        room = device.room if device else None
-        return FleetEvent(ts=now, kind=kind, device_id=device_id, room=room, data=data)
-
-    # --- queries ----------------------------------------------------------------------------
-
-    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
-        """Act for a dashboard (see console_client.messages.REQUEST_OPS); raises RequestError."""
-        return await self.desk.request(op, args, actor)
+    def serving(self) -> bool:
+        return self.feed.running
 
     def subscribe(self) -> Subscription:
         """A dashboard's feed: a Snapshot, then coalesced changes; close it when done."""
         return self.feed.subscribe()
 
-    def devices_json(self, room: str | None = None) -> list[dict[str, Any]]:
-        devices = [d for d in self.fleet.devices.values() if room is None or d.room == room]
-        devices.sort(
-            key=lambda d: (
-                VERDICT_ORDER.get(d.verdict.status if d.verdict else "offline", 9),
-                d.room or "",
-                d.hostname or d.device_id,
-            )
-        )
-        return [device_json(d, d.profile_id) for d in devices]
+    async def answer(self, ask: HubRequest, actor: str) -> Answer:
+        """Act for a dashboard; raises RequestError saying why it cannot."""
+        if not self.serving:
+            raise RequestError("the hub is not running")
+        return await self.desk.answer(ask, actor)
+
+    # --- what the parts are handed ------------------------------------------------------------
+
+    def profile_for_room(self, room: str | None) -> Profile:
+        return self.profiles[self.site.profile_for(room)]
 
     def render_metrics(self) -> str:
         writer = self._writer
@@ -223,21 +221,38 @@ class Hub:
         )
         return self.metrics.render(self.fleet.devices.values(), self.fleet.connected_count(), store)
 
-    # --- internals --------------------------------------------------------------------------
+    def _per_student_kbps(self, room: str) -> float | None:
+        return self.profile_for_room(room).bandwidth_kbps_per_student
 
-    def _profile_for_room(self, room: str | None) -> Profile:
-        return self.profiles[self.site.profile_for(room)]
+    def _key_hash_of(self, device_id: str) -> str | None:
+        device = self.fleet.devices.get(device_id)
+        return device.key_hash if device is not None else None
+
+    def _agent_config(self, device_id: str) -> AgentConfig:
+        profile = self.profile_for_room(self.fleet.devices[device_id].room)
+        return AgentConfig(interval_s=self.settings.interval_s, checks=profile.checks())
+
+    # --- internals --------------------------------------------------------------------------
 
     async def _handle(self, conn: ServerConnection) -> None:
         path = urlsplit(conn.request.path).path if conn.request is not None else ""
         if path.rstrip("/") == CONSOLE_PATH:
-            await ConsoleLink(self, conn).run()  # the operator secret was checked on the upgrade
+            # The operator secret was checked on the upgrade.
+            await ConsoleLink(conn, self.subscribe, self.desk.answer).run()
             return
         principal: AgentPrincipal | None = getattr(conn, "principal", None)
         if principal is None:
             await conn.close(1008, "no handler for this path")
             return
-        await AgentLink(self, conn, principal).run()
+        link = AgentLink(
+            conn,
+            principal,
+            self.journal,
+            self._agent_config,
+            self.settings.limits,
+            self.metrics,
+        )
+        await link.run()
 
     async def _tick_loop(self) -> None:
         last_rejudge = time.time()
@@ -245,11 +260,10 @@ class Hub:
             await asyncio.sleep(self.settings.tick_s)
             now = time.time()
             try:
-                events = self.fleet.tick(now)
-                if now - last_rejudge >= self.settings.rejudge_s:
-                    events += self.fleet.rejudge_all(now)
+                rejudge = now - last_rejudge >= self.settings.rejudge_s
+                if rejudge:
                     last_rejudge = now
-                self.apply(events)
+                self.journal.tick(now, rejudge)
             except Exception:
                 log.exception("fleet tick failed")
             try:

@@ -6,25 +6,26 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from testday.config.network import NetworkConfig
-from testday.core.fleet import FleetEvent
+from testday.console_protocol.network_views import NetDeviceView, RoomNetworkView
+from testday.core.fleet import NETWORK_DEVICE_PREFIX, Device, FleetEvent
 from testday.core.net_health import RoomNetwork, network_at, room_network, serving
 from testday.core.net_rates import fold, served_rooms
 from testday.core.net_state import NetDevice, NetDeviceState, NetEvent, PollSample
-from testday.hub.network_rows import net_device_json, room_network_json
+from testday.core.sessions import Session
+from testday.hub.network_views import net_device_view, room_network_view
 from testday.netwatch.poller import NetworkPoller
 from testday.netwatch.trap_receiver import TrapReceiver
 
-if TYPE_CHECKING:
-    from testday.hub.hub import Hub
-
 log = logging.getLogger(__name__)
 
-NET_PREFIX = "net:"  # event device ids of network devices, apart from testing devices
 RECENT_S = 15 * 60  # network events kept to cite in incident timelines
+Record = Callable[[Sequence[FleetEvent]], object]  # into the hub's event log
+# Network devices (by name) and rooms whose network health changed: dashboards are told.
+NetworkChanged = Callable[[Iterable[str], Iterable[str]], None]
 
 
 class NetworkStartError(RuntimeError):
@@ -32,15 +33,31 @@ class NetworkStartError(RuntimeError):
 
 
 class NetworkWatch:
-    """Owns the poller and trap receiver; every change reaches the hub's log and dashboards."""
+    """Owns the poller and trap receiver; every change reaches the hub's log and dashboards.
 
-    def __init__(self, hub: Hub, config: NetworkConfig) -> None:
-        self.hub = hub
+    A room's health weighs its access point and uplink against how many test there: the live
+    session's roster, else the devices connected in the room (``fleet`` and ``live``, read only).
+    """
+
+    def __init__(
+        self,
+        config: NetworkConfig,
+        record: Record,
+        changed: NetworkChanged,
+        fleet: Mapping[str, Device],
+        live: Mapping[str, Session],
+        per_student_kbps: Callable[[str], float | None],
+    ) -> None:
         self.config = config
+        self._record_events = record
+        self._changed = changed
+        self._fleet = fleet
+        self._live = live
+        self._per_student_kbps = per_student_kbps
         self.devices: dict[str, NetDevice] = {d.name: d for d in config.devices}
         self._by_address = {d.address: d for d in config.devices}
         self.states: dict[str, NetDeviceState] = {}
-        self.rooms: dict[str, dict[str, Any]] = {}  # room → its last served RoomNetworkDict
+        self.rooms: dict[str, RoomNetworkView] = {}  # room → its last served health
         self.recent: deque[NetEvent] = deque(maxlen=2_000)
         self.poller = NetworkPoller(config.devices, self.on_sample)
         self.traps: TrapReceiver | None = None
@@ -85,7 +102,7 @@ class NetworkWatch:
         state, events = fold(self.states.get(device.name), sample, device)
         self.states[device.name] = state
         self._record(events)
-        self.hub.feed.network_changed([device.name], self._rejudge(served_rooms(device)))
+        self._changed([device.name], self._rejudge(served_rooms(device)))
 
     def on_trap(self, trap: dict[str, Any]) -> None:
         """A trap is shown at once and its device polled again now, not at its next turn."""
@@ -95,7 +112,9 @@ class NetworkWatch:
         if device is not None and trap.get("if_index") is not None:
             room = device.ports.get(int(trap["if_index"]))
             rooms = (room,) if room else rooms
-        data = {k: trap[k] for k in ("name", "trap_oid", "if_index", "source") if k in trap}
+        data: dict[str, object] = {
+            k: trap[k] for k in ("name", "trap_oid", "if_index", "source") if k in trap
+        }
         self._record([NetEvent(float(trap.get("ts", time.time())), "net.trap", name, rooms, data)])
         if device is not None:
             task = asyncio.create_task(self._repoll(device))
@@ -107,24 +126,25 @@ class NetworkWatch:
 
     # --- outputs --------------------------------------------------------------------------------
 
-    def devices_json(self, names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    def device_views(self, names: Iterable[str] | None = None) -> list[NetDeviceView]:
         chosen = self.devices if names is None else [n for n in names if n in self.devices]
-        return [net_device_json(self.devices[n], self.states.get(n)) for n in chosen]
+        return [net_device_view(self.devices[n], self.states.get(n)) for n in chosen]
 
-    def rooms_json(self) -> list[dict[str, Any]]:
-        return list(self.rooms.values())
+    def room_views(self, rooms: Iterable[str] | None = None) -> list[RoomNetworkView]:
+        if rooms is None:
+            return list(self.rooms.values())
+        return [self.rooms[r] for r in rooms if r in self.rooms]
 
     def room_health(self, room: str, now: float | None = None) -> RoomNetwork:
         now = time.time() if now is None else now
-        profile = self.hub.profiles.get(self.hub.site.profile_for(room))
-        per_student = profile.bandwidth_kbps_per_student if profile else None
+        per_student = self._per_student_kbps(room)
         return room_network(room, self.devices, self.states, self._testers(room), per_student, now)
 
     def tick(self, now: float) -> None:
         """Rooms are re-judged on the clock too: testers come and go, a reboot ages out."""
         changed = self._rejudge(self._served(), now)
         if changed:
-            self.hub.feed.network_changed([], changed)
+            self._changed([], changed)
 
     def cited(self, room: str, since: float, until: float) -> list[tuple[float, str]]:
         """What the network showed for ``room`` around a room-level incident: its state then,
@@ -141,17 +161,17 @@ class NetworkWatch:
         return {room for d in self.devices.values() for room in served_rooms(d)}
 
     def _testers(self, room: str) -> int:
-        live = self.hub.desk.live_session(room)
+        live = self._live.get(room)
         if live is not None and live.current_roster:
             return len(live.current_roster)
-        return sum(1 for d in self.hub.fleet.devices.values() if d.room == room and d.connected)
+        return sum(1 for d in self._fleet.values() if d.room == room and d.connections)
 
     def _rejudge(self, rooms: Iterable[str], now: float | None = None) -> list[str]:
         changed = []
         for room in rooms:
             if not serving(room, self.devices):
                 continue
-            fresh = room_network_json(self.room_health(room, now))
+            fresh = room_network_view(self.room_health(room, now))
             if self.rooms.get(room) != fresh:
                 self.rooms[room] = fresh
                 changed.append(room)
@@ -164,15 +184,15 @@ class NetworkWatch:
         cutoff = events[-1].ts - RECENT_S
         while self.recent and self.recent[0].ts < cutoff:
             self.recent.popleft()
-        self.hub.apply([fleet_event(e) for e in events])
+        self._record_events([fleet_event(e) for e in events])
 
 
 def fleet_event(event: NetEvent) -> FleetEvent:
     """The hub's log keys events by device: a network device's id is "net:NAME"."""
+    device_id = NETWORK_DEVICE_PREFIX + event.device
     room = event.rooms[0] if len(event.rooms) == 1 else None
     data = {**event.data, "rooms": list(event.rooms), "text": describe(event)}
-    return FleetEvent(ts=event.ts, kind=event.kind, device_id=NET_PREFIX + event.device, room=room,
-                      data=data)  # fmt: skip
+    return FleetEvent(ts=event.ts, kind=event.kind, device_id=device_id, room=room, data=data)
 
 
 def describe(event: NetEvent) -> str:

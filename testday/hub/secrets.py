@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-SECRETS_FILE = "secrets.toml"
+from testday.config.files import SECRETS_FILE
 
 
 @dataclass(frozen=True)

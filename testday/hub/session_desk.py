@@ -5,22 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
 
-from testday.console_client.messages import RequestError
+from testday.config.site import Site
+from testday.console_protocol.desk_views import IncidentView, SessionView, SweepView
+from testday.console_protocol.requests import (
+    Answer,
+    HubRequest,
+    IncidentAddRequest,
+    RequestError,
+    SessionActionRequest,
+)
 from testday.core.detectors import Detection, IncidentDetector
-from testday.core.fleet import Device, FleetEvent
+from testday.core.fleet import Device, FleetEvent, is_testing_device_event
 from testday.core.incident_fields import IncidentFieldError, TimedLine
-from testday.core.incidents import IncidentError, IncidentEvent, IncidentLog
+from testday.core.incidents import Incident, IncidentError, IncidentEvent, IncidentLog
 from testday.core.profile import Profile
 from testday.core.readiness_sweep import sweep
-from testday.core.sessions import Action, Session, SessionError, apply
+from testday.core.sessions import Session, SessionError, apply
 from testday.core.timeline import draft_timeline
 from testday.hub.desk_chain import ChainUnavailableError, IncidentChain
 from testday.hub.desk_drafts import (
     DRAFTER,
+    Cite,
     Drafter,
     detection_fields,
     network_lines,
@@ -29,14 +37,11 @@ from testday.hub.desk_drafts import (
     timeline_event,
     with_network,
 )
-from testday.hub.desk_requests import manual_incident, session_action_args
-from testday.hub.desk_rows import incident_json, same_sweep, session_json, sweep_json
+from testday.hub.desk_requests import checked_action, manual_incident
+from testday.hub.desk_views import incident_view, same_sweep, session_view, sweep_view
 from testday.store.database import Store
 from testday.store.incident_store import ChainConflictError, IncidentStore
 from testday.store.session_store import SessionStore, fold
-
-if TYPE_CHECKING:
-    from testday.hub.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ LIVE_STATES = ("in_progress", "paused")
 SWEEP_EVERY_S = 5.0
 SWEEP_AHEAD_S = 2 * 3600.0  # scheduled sessions starting within this are swept on tick
 Lines = tuple[TimedLine, ...]
+# Sessions and incidents (by id) created or changed: dashboards are told of them.
+DeskChanged = Callable[[Iterable[str], Iterable[str]], None]
 
 
 class SessionDesk:
@@ -57,18 +64,34 @@ class SessionDesk:
     then read back), so nothing is applied twice.
     """
 
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
-        self.tz = datetime.now().astimezone().tzinfo  # the hub's local time, as reports read
+    def __init__(
+        self,
+        devices: Mapping[str, Device],
+        profiles: Mapping[str, Profile],
+        site: Site,
+        changed: DeskChanged,
+        live: dict[str, Session],
+        cite: Cite | None = None,
+        detect_window_s: float = 60.0,
+    ) -> None:
+        self.devices = devices  # the live fleet, read only
+        self.profiles = profiles
+        self.site = site
+        self._changed = changed
+        self.cite = cite  # what the network showed in a room, for room-level incidents
+        tz = datetime.now().astimezone().tzinfo
+        assert tz is not None  # astimezone() always attaches one
+        self.tz = tz  # the hub's local time, as reports read
         self.sessions: dict[str, Session] = {}
-        self.detector = IncidentDetector(window_s=hub.settings.detect_window_s)
+        self.detector = IncidentDetector(window_s=detect_window_s)
         self.chain = IncidentChain(self._folded)
         self.drafter = Drafter()
         self._store: SessionStore | None = None
         self._cursor = 0  # the last session_events row folded in
         self._lock = asyncio.Lock()  # session reads and writes, in row order
-        self._live: dict[str, Session] = {}  # room → its session in a LIVE_STATE
-        self._sweeps: dict[str, dict[str, Any]] = {}
+        # room → its session in a LIVE_STATE; kept in place, others read it (the network watch)
+        self._live = live
+        self._sweeps: dict[str, SweepView] = {}
         self._detections: list[Detection] = []
         self._swept_at = 0.0
         self.sweep_every_s = SWEEP_EVERY_S
@@ -79,14 +102,19 @@ class SessionDesk:
         async with self._lock:
             await self._catch_up_sessions(announce=False)  # the first snapshot carries them
         await self.chain.open(IncidentStore(store))
-        fleet = self.hub.fleet.devices.values()
+        fleet = self.devices.values()
         self.detector.seed((d.device_id, d.room) for d in fleet if d.room)
 
     # --- inputs from the hub ------------------------------------------------------------------
 
-    def observe(self, events: Iterable[FleetEvent]) -> None:
-        """Fleet events as Hub.apply logs them; detections wait for the next tick to be written."""
+    def observe(self, events: Sequence[FleetEvent], _device_ids: Iterable[str] = ()) -> None:
+        """Fleet events as the journal logs them; detections wait for the next tick to be written.
+
+        Network devices are not testing devices: they must not count in a room's size.
+        """
         for event in events:
+            if not is_testing_device_event(event):
+                continue
             self.drafter.observe(event)
             self._detections += self.detector.observe(event, self._live)
 
@@ -100,70 +128,67 @@ class SessionDesk:
 
     # --- queries ------------------------------------------------------------------------------
 
-    def sessions_json(self, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    def session_views(self, ids: Iterable[str] | None = None) -> list[SessionView]:
         chosen = self.sessions.values() if ids is None else (
             self.sessions[i] for i in ids if i in self.sessions
         )  # fmt: skip
         ordered = sorted(chosen, key=lambda s: (s.scheduled_start, s.id))
-        return [session_json(s, self._profile(s), self._sweeps.get(s.id)) for s in ordered]
+        return [session_view(s, self._profile(s), self._sweeps.get(s.id)) for s in ordered]
 
-    def incidents_json(self, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        log_ = self.chain.log
-        rules = self.hub.site.deadline_rules
-        if ids is None:
-            return [
-                incident_json(i, rules) for i in log_.incidents()
-            ]  # in the order they were created
-        wanted = set(ids)
-        return [incident_json(i, rules) for i in log_.incidents() if i.id in wanted]
+    def incident_views(self, ids: Iterable[str] | None = None) -> list[IncidentView]:
+        """In the order they were created."""
+        rules = self.site.deadline_rules
+        incidents: Iterable[Incident] = self.chain.log.incidents()
+        if ids is not None:
+            wanted = set(ids)
+            incidents = [i for i in incidents if i.id in wanted]
+        return [incident_view(i, rules) for i in incidents]
 
     def live_session(self, room: str) -> Session | None:
         return self._live.get(room)
 
     # --- requests -----------------------------------------------------------------------------
 
-    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
+    async def answer(self, ask: HubRequest, actor: str) -> Answer:
         """Act for a dashboard; RequestError says, for the operator, why it cannot."""
-        if not isinstance(args, dict):
-            raise RequestError(f"{op}: arguments must be a mapping")
         if self._store is None:
             raise RequestError("the hub is not running")
         try:
-            if op == "session.action":
-                return {"session": await self._session_action(args, actor)}
-            if op == "incident.add":
-                return {"incident": await self._add_incident(args, actor)}
+            if isinstance(ask, SessionActionRequest):
+                return Answer(session=await self._session_action(ask, actor))
+            if isinstance(ask, IncidentAddRequest):
+                return Answer(incident=await self._add_incident(ask, actor))
         except (SessionError, IncidentFieldError, IncidentError, ChainUnavailableError) as exc:
             raise RequestError(str(exc)) from None
         except ChainConflictError:
             raise RequestError("other writers kept appending incidents; try again") from None
-        raise RequestError(f"unknown request {op!r} (known: session.action, incident.add)")
+        raise RequestError(f"unknown request {ask!r} (known: session.action, incident.add)")
 
-    async def _session_action(self, args: dict[str, Any], actor: str) -> dict[str, Any]:
-        session_id, action, note = session_action_args(args)
+    async def _session_action(self, ask: SessionActionRequest, actor: str) -> SessionView:
+        session_id, action, note = checked_action(ask)
         assert self._store is not None
         async with self._lock:
             await self._catch_up_sessions()  # judge the action on what every writer did so far
             session = self.sessions.get(session_id)
             if session is None:
                 raise RequestError(f"no session {session_id!r}")
-            _, event = apply(session, cast(Action, action), time.time(), actor, note)
+            _, event = apply(session, action, time.time(), actor, note)
             await self._store.append(event)  # durable first; memory follows by reading it back
             await self._catch_up_sessions()
             session = self.sessions[session_id]
         if action == "check":
             self._sweep(session, time.time())
-        return self.sessions_json([session_id])[0]
+        return self.session_views([session_id])[0]
 
-    async def _add_incident(self, args: dict[str, Any], actor: str) -> dict[str, Any]:
-        now, fields = manual_incident(self, args)
+    async def _add_incident(self, ask: IncidentAddRequest, actor: str) -> IncidentView:
+        now, fields = manual_incident(self, ask)
 
         def build(log_: IncidentLog) -> list[IncidentEvent]:
             return [log_.create(next_incident_id(log_), actor, now, **fields)]
 
         created = await self.chain.write(build)
         incident = self.chain.log.incident(created[0].incident_id)
-        return incident_json(incident, self.hub.site.deadline_rules)
+        return incident_view(incident, self.site.deadline_rules)
 
     # --- sessions -----------------------------------------------------------------------------
 
@@ -181,28 +206,27 @@ class SessionDesk:
                 # a newer writer's row this version cannot read: skipped, never fatal to the hub.
                 log.warning("session event %d (%s) skipped: %s", row.id, row.kind, exc)
         if changed:
-            self._live = _live_rooms(self.sessions.values())
+            self._live.clear()
+            self._live.update(_live_rooms(self.sessions.values()))
             if announce:
-                self.hub.feed.desk_changed(sessions=changed, incidents=())
+                self._changed(changed, ())
 
     def _profile(self, session: Session) -> Profile | None:
-        return self.hub.profiles.get(session.profile_id)
+        return self.profiles.get(session.profile_id)
 
     def _sweep(self, session: Session, now: float) -> None:
         """Sweep the session's rooms on the live fleet; tell dashboards only if it changed."""
-        profile = (
-            self._profile(session) or self.hub.profiles[self.hub.site.profile_for(session.rooms[0])]
-        )
-        devices = self.hub.fleet.devices
+        profile = self._profile(session) or self.profiles[self.site.profile_for(session.rooms[0])]
+        devices = self.devices
         by_room: dict[str, list[Device]] = {room: [] for room in session.rooms}
         for device in devices.values():
             if device.room in by_room:
                 by_room[device.room].append(device)
-        new = sweep_json(sweep(session, profile, by_room, now, tz=self.tz), devices)
+        new = sweep_view(sweep(session, profile, by_room, now, tz=self.tz), devices)
         old = self._sweeps.get(session.id)
         self._sweeps[session.id] = new
         if not same_sweep(old, new):
-            self.hub.feed.desk_changed(sessions=[session.id], incidents=())
+            self._changed([session.id], ())
 
     # --- tick steps ---------------------------------------------------------------------------
 
@@ -229,12 +253,11 @@ class SessionDesk:
 
     async def _open_incident(self, detection: Detection) -> None:
         session = self.sessions.get(detection.session_id)
-        devices = self.hub.fleet.devices
         later = self.drafter.recent(detection.device_ids, detection.started_at)
         hostnames = self.hostnames(detection.device_ids)
-        network = network_lines(self.hub.network, detection, self.tz)
+        network = network_lines(self.cite, detection, self.tz)
         lines = with_network(draft_timeline(detection, later, self.tz, hostnames, session), network)
-        fields = detection_fields(detection, session, self.hub.site.info, devices, self.tz)
+        fields = detection_fields(detection, session, self.site.info, self.devices, self.tz)
 
         def build(log_: IncidentLog) -> list[IncidentEvent]:
             incident_id, now = next_incident_id(log_), datetime.now(self.tz)
@@ -284,13 +307,13 @@ class SessionDesk:
 
     def _folded(self, event: IncidentEvent) -> None:
         """Every incident event entering memory, the hub's own or another writer's."""
-        self.hub.feed.desk_changed(sessions=(), incidents=[event.incident_id])
+        self._changed((), [event.incident_id])
         leaves_open = event.kind == "status_changed" and event.data.get("to") != "open"
         if leaves_open or sets_sequence_by_hand(event):
             self.drafter.forget(event.incident_id)
 
     def hostnames(self, device_ids: Iterable[str]) -> dict[str, str]:
-        devices = self.hub.fleet.devices
+        devices = self.devices
         found = ((i, devices[i].hostname) for i in device_ids if i in devices)
         return {i: name for i, name in found if name}
 

@@ -20,7 +20,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncssh
 
@@ -31,7 +30,8 @@ from testday.remote.ssh_connect import HostKeyError, RemoteError, RemoteHost, co
 PIP_TIMEOUT_S = 300.0  # a slow lab PC compiling nothing, but unpacking several wheels
 VERIFY_TIMEOUT_S = 30.0
 
-DeviceLister = Callable[[], Awaitable[list[dict[str, Any]]]]
+# Whether the hub lists this device as connected now (deploy waits for it to say so).
+ConnectedCheck = Callable[[str], Awaitable[bool]]
 
 
 @dataclass
@@ -48,7 +48,7 @@ class DeployPlan:
     python: str = "python3"
     service: bool = True
     client_keys: list[Path] | None = None
-    devices: DeviceLister | None = None  # None: do not wait for the hub
+    connected: ConnectedCheck | None = None  # None: do not wait for the hub
     verify_timeout_s: float = VERIFY_TIMEOUT_S
 
 
@@ -127,7 +127,7 @@ async def _deploy(remote: Remote, target: RemoteHost, plan: DeployPlan) -> tuple
         else:
             status = "restarted"
     device_id = await _device_id(remote, state_dir, "" if mode == "background" else sudo)
-    if plan.devices is not None:
+    if plan.connected is not None:
         await _verify(remote, plan, device_id, mode, root)
     return status, device_id
 
@@ -196,13 +196,12 @@ async def _device_id(remote: Remote, state_dir: str, sudo: str) -> str:
 
 
 async def _verify(remote: Remote, plan: DeployPlan, device_id: str, mode: str, root: str) -> None:
-    assert plan.devices is not None
+    assert plan.connected is not None
     deadline = time.monotonic() + plan.verify_timeout_s
     last_error = ""
     while time.monotonic() < deadline:
         try:
-            devices = await plan.devices()
-            if any(d.get("id") == device_id and d.get("connected") for d in devices):
+            if await plan.connected(device_id):
                 return
         except (OSError, ValueError) as exc:
             last_error = f" (hub: {exc})"

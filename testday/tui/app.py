@@ -12,13 +12,15 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from testday.console_client.fleet_model import FleetModel
 from testday.console_client.incident_defaults import IncidentDraft
-from testday.console_client.messages import ConnectionState, HubClient, IncidentDict
 from testday.console_client.session_clock import PauseWarning, pause_warnings
+from testday.console_protocol.client import HubClient
+from testday.console_protocol.messages import ConnectionState
+from testday.console_protocol.requests import Answer, HubRequest
 from testday.tui.messages import HubClientEnded
 from testday.tui.screens.devices import DevicesScreen
 from testday.tui.screens.help import HelpScreen
@@ -31,6 +33,8 @@ from testday.tui.screens.sessions import SessionsScreen
 
 # Bindings kept out of the footer for room, yet listed in Help and the command palette.
 LISTED_UNSHOWN = frozenset({"view.network", "device.runbook"})
+# The view keys share one footer label ("r i s views"): every footer then fits 80 columns.
+VIEWS = Binding.Group("views", compact=True)
 
 
 class TestdayApp(App[None]):
@@ -40,7 +44,7 @@ class TestdayApp(App[None]):
     __test__ = False  # its name starts with "Test": keep pytest from collecting it
     CSS_PATH = "app.tcss"
     TITLE = "testday"
-    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "rooms": RoomsScreen,
         "devices": DevicesScreen,
         "incidents": IncidentsScreen,
@@ -49,10 +53,10 @@ class TestdayApp(App[None]):
     }
     DEFAULT_MODE = "rooms"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "show_view('rooms')", "Rooms"),
-        Binding("d", "show_view('devices')", "Devices"),
-        Binding("i", "show_view('incidents')", "Incidents"),
-        Binding("s", "show_view('sessions')", "Sessions"),
+        Binding("r", "show_view('rooms')", "Rooms", group=VIEWS),
+        Binding("d", "show_view('devices')", "Devices", group=VIEWS),
+        Binding("i", "show_view('incidents')", "Incidents", group=VIEWS),
+        Binding("s", "show_view('sessions')", "Sessions", group=VIEWS),
         # Five views' keys overflow a 100-column footer on the busiest screens: this one is
         # listed in Help and the command palette only (see LISTED_UNSHOWN).
         Binding("w", "show_view('network')", "Network", show=False, id="view.network"),
@@ -147,17 +151,19 @@ class TestdayApp(App[None]):
 
     # --- requests to the hub --------------------------------------------------------------------
 
-    async def request(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+    async def request(self, ask: HubRequest) -> Answer:
         """Ask the hub to act as this operator; raises RequestError with the hub's reason."""
-        return await self.client.request(op, args, self.operator)
+        return await self.client.request(ask, self.operator)
 
     def open_incident_form(self, draft: IncidentDraft) -> None:
         self.push_screen(IncidentForm(draft), self._incident_logged)
 
-    def _incident_logged(self, incident: IncidentDict | None) -> None:
-        if incident is not None:
-            where = f" · room {incident['room']}" if incident.get("room") else ""
-            self.notify(f"{incident.get('id', '?')}{where}", title="Incident logged")
+    def _incident_logged(self, answer: Answer | None) -> None:
+        if answer is None:
+            return  # cancelled
+        incident = answer.incident
+        where = f" · room {incident.room}" if incident and incident.room else ""
+        self.notify(f"{incident.id if incident else '?'}{where}", title="Incident logged")
 
     # --- one place where background failures become notifications -------------------------------
 
@@ -180,14 +186,15 @@ class TestdayApp(App[None]):
     # --- navigation -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # The key of the view on screen is noise in a crowded footer: hide it there.
+        # The key of the view on screen is noise in a crowded footer: hide it there, unless a
+        # detail is open over the view (the key then goes back to its top). A modal is no detail.
         if action == "show_view" and parameters and parameters[0] == self.current_mode:
-            return len(self.screen_stack) > 1
+            return any(not isinstance(s, ModalScreen) for s in self.screen_stack[1:])
         if action == "back":  # nowhere to go back to from the rooms overview
             return self.current_mode != "rooms" or len(self.screen_stack) > 1
         return True
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         """Escape: close what is on top, else return to the rooms overview."""
         if len(self.screen_stack) > 1:
             self.pop_screen()
@@ -221,7 +228,7 @@ class TestdayApp(App[None]):
             return
         self.push_screen(HelpScreen(list(binding_keys(self.screen))))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every key's action in the command palette too, for those who prefer to type."""
         builtin = list(super().get_system_commands(screen))
         yield from builtin
@@ -233,7 +240,7 @@ class TestdayApp(App[None]):
                 yield SystemCommand(binding.description, f"key {binding.key_display or key}", run)
 
 
-def binding_keys(screen: Screen) -> Iterable[tuple[str, str]]:
+def binding_keys(screen: Screen[Any]) -> Iterable[tuple[str, str]]:
     """(key, description) of each binding shown to the user on ``screen``."""
     for key, active in screen.active_bindings.items():
         binding = active.binding

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from testday.console_client.fleet_model import room_of
-from testday.console_client.messages import DeviceDict
+from testday.console_client.fleet_order import room_of
+from testday.console_protocol.device_views import DeviceView
 from testday.tui.formatting import searchable
 
 # (label, verdicts shown); None shows every verdict. "problems" is the one a technician lives in.
@@ -25,11 +25,11 @@ class DeviceFilter:
     verdict_choice: int = 0  # index into VERDICT_CHOICES
     text: str = ""  # case-insensitive; every word must appear somewhere in the device
 
-    def matches(self, device: DeviceDict) -> bool:
+    def matches(self, device: DeviceView) -> bool:
         if self.room is not None and room_of(device) != self.room:
             return False
         verdicts = VERDICT_CHOICES[self.verdict_choice][1]
-        if verdicts is not None and device.get("verdict") not in verdicts:
+        if verdicts is not None and device.verdict not in verdicts:
             return False
         if self.text:
             haystack = searchable(device)

@@ -1,21 +1,27 @@
-"""Provides the dashboard's words for tables and logs: device cells, event lines, times."""
+"""Provides the dashboard's words for devices and events: table cells, problem lines, log lines."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
-from typing import Any
+from datetime import tzinfo
 
-from testday.cli.fleet_table import _app, _battery, _latency, _seen
-from testday.console_client.fleet_model import name_of, room_of
-from testday.console_client.messages import DeviceDict, EventDict
+from testday.console_client.fleet_order import room_of
+from testday.console_protocol.device_views import DeviceView, EventView, ReasonView
+from testday.core.presentation import (
+    age,
+    app_text,
+    battery_text,
+    hms,
+    latency_text,
+    verdict_label,
+)
 from testday.core.reasons import REASONS
 
-# (key, label): the key addresses the DataTable column, so cells can be updated one by one.
 PROBLEM_WIDTH = 22  # the full sentence is on the line under the table
-# Fixed widths: with auto-sized columns, every cell that grows makes DataTable re-measure its
-# whole column on idle, which stalled the loop for seconds at 2,000 devices and 200 changes/s.
-DEVICE_COLUMNS = (  # key, label, width
+# (key, label, width): the key addresses the DataTable column, so cells can be updated one by
+# one. Fixed widths: with auto-sized columns, every cell that grows makes DataTable re-measure
+# its whole column on idle, which stalled the loop for seconds at 2,000 devices and 200 changes/s.
+DEVICE_COLUMNS = (
     ("device", "Device", 12),
     ("room", "Room", 8),
     ("verdict", "Verdict", 9),
@@ -40,13 +46,6 @@ SHORT_TITLES = {
     "endpoint.slow": "Service slow",
     "clock.skew": "Clock wrong",
     "collector.failed": "A check failed",
-}
-VERDICT_LABEL = {
-    "offline": "offline",
-    "not_ready": "not ready",
-    "warning": "warning",
-    "ready": "ready",
-    "empty": "no devices",
 }
 NOTABLE_STATUSES = ("not_ready", "offline")
 # Network watch events ("net." kinds, from testday.hub.network_watch) and the verdict colour each
@@ -73,118 +72,113 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def hms(ts: float, tz: tzinfo | None) -> str:
-    return datetime.fromtimestamp(ts, tz).strftime("%H:%M:%S")
+# --- devices ----------------------------------------------------------------------------------
 
 
-def reason(device: DeviceDict, code: str) -> dict[str, Any] | None:
-    return next((r for r in device.get("reasons") or [] if r.get("code") == code), None)
+def reason(device: DeviceView, code: str) -> ReasonView | None:
+    return next((r for r in device.reasons if r.code == code), None)
 
 
-def forecast_text(device: DeviceDict) -> str:
+def forecast_text(device: DeviceView) -> str:
     """Short form of the battery.forecast reason: "empty 10:42" or "→ 8% at end"."""
     found = reason(device, "battery.forecast")
     if found is None:
         return ""
-    match = _AROUND.search(found.get("message", ""))
+    match = _AROUND.search(found.message)
     if match:
         return f"empty {match.group(1)}"
-    value = found.get("value")
+    value = found.value
     return f"→ {value:.0f}% at end" if isinstance(value, int | float) else "will not last"
 
 
-def battery_cell(device: DeviceDict) -> str:
-    text = _battery(device.get("facts"))
+def battery_cell(device: DeviceView) -> str:
+    text = battery_text(device.facts.battery if device.facts else None)
     forecast = forecast_text(device)
     return f"{text} {forecast}" if forecast else text
 
 
-def reason_title(r: dict[str, Any] | None) -> str:
+def reason_title(r: ReasonView | None) -> str:
     """A reason's short name ("Battery critical"); the full sentence is in the detail."""
     if r is None:
         return ""
-    spec = REASONS.get(r.get("code", ""))
-    return spec.title if spec else str(r.get("code", ""))
+    spec = REASONS.get(r.code)
+    return spec.title if spec else r.code
 
 
-def short_title(r: dict[str, Any] | None) -> str:
+def short_title(r: ReasonView | None) -> str:
     """A reason's name sized for a table cell or a card line."""
     if r is None:
         return ""
-    return SHORT_TITLES.get(r.get("code", "")) or reason_title(r)
+    return SHORT_TITLES.get(r.code) or reason_title(r)
 
 
-def problem_cell(device: DeviceDict) -> str:
-    reasons = device.get("reasons") or []
+def problem_cell(device: DeviceView) -> str:
+    reasons = device.reasons
     if not reasons:
         return ""
     more = f" +{len(reasons) - 1}" if len(reasons) > 1 else ""
     return clip(short_title(reasons[0]), PROBLEM_WIDTH - len(more)) + more
 
 
-def problem_line(device: DeviceDict) -> str:
+def problem_line(device: DeviceView) -> str:
     """The selected device's first reason in full, for the line under the table."""
-    reasons = device.get("reasons") or []
-    text = reasons[0]["message"] if reasons else "ready"
+    reasons = device.reasons
+    text = reasons[0].message if reasons else "ready"
     more = f"  (+{len(reasons) - 1} more: Enter)" if len(reasons) > 1 else ""
-    return f"{name_of(device)}: {text}{more}"
+    return f"{device.name}: {text}{more}"
 
 
-def device_cells(device: DeviceDict, now: float) -> dict[str, str]:
+def device_cells(device: DeviceView, now: float) -> dict[str, str]:
     """Every column of one device's row, keyed like DEVICE_COLUMNS."""
-    facts = device.get("facts")
+    facts = device.facts
     return {
-        "device": name_of(device),
+        "device": device.name,
         "room": room_of(device),
-        "verdict": VERDICT_LABEL.get(device.get("verdict", "offline"), "?"),
+        "verdict": verdict_label(device.verdict),
         "battery": battery_cell(device),
-        "app": _app(facts),
-        "latency": _latency(facts),
-        "seen": seen_cell(device, now),
+        "app": app_text(facts.apps if facts else ()),
+        "latency": latency_text(facts.network if facts else None),
+        "seen": age(device.last_seen, now),
         "problem": problem_cell(device),
     }
 
 
-def seen_cell(device: DeviceDict, now: float) -> str:
-    return _seen(device.get("last_seen"), now)
-
-
-def searchable(device: DeviceDict) -> str:
+def searchable(device: DeviceView) -> str:
     """The text `/` matches: names, room, verdict and every reason, lower-cased."""
     parts = [
-        device["id"],
-        device.get("hostname") or "",
+        device.id,
+        device.hostname or "",
         room_of(device),
-        device.get("asset_tag") or "",
-        VERDICT_LABEL.get(device.get("verdict", ""), ""),
+        device.asset_tag or "",
+        verdict_label(device.verdict),
     ]
-    for r in device.get("reasons") or []:
-        parts += [r.get("code", ""), r.get("message", "")]
+    for r in device.reasons:
+        parts += [r.code, r.message]
     return " ".join(parts).lower()
 
 
 # --- events -----------------------------------------------------------------------------------
 
 
-def is_notable(event: EventDict) -> bool:
+def is_notable(event: EventView) -> bool:
     """What the Incidents log shows: devices turning not ready or offline, duplicate identities,
     and every network watch event (its failures and, as the all-clear, its recoveries)."""
-    kind = event.get("kind") or ""
+    kind = event.kind
     if kind == "identity.duplicate" or kind.startswith("net."):
         return True
-    return kind == "verdict.changed" and event.get("data", {}).get("status") in NOTABLE_STATUSES
+    return kind == "verdict.changed" and event.data.get("status") in NOTABLE_STATUSES
 
 
-def event_text(event: EventDict) -> str:
+def event_text(event: EventView) -> str:
     """One event in plain words, without its time or device."""
-    kind, data = event.get("kind", ""), event.get("data") or {}
+    kind, data = event.kind, event.data  # data's keys depend on the kind: read, never trusted
     if kind.startswith("net.") and data.get("text"):
         return str(data["text"])  # the hub words it: "sw-1 port Gi0/12 down"
     if kind == "verdict.changed":
-        status = VERDICT_LABEL.get(data.get("status", ""), data.get("status", "?"))
+        status = verdict_label(str(data.get("status", "?")))
         was = data.get("was")
         codes = ", ".join(data.get("reasons") or [])
-        text = f"now {status}" + (f" (was {VERDICT_LABEL.get(was, was)})" if was else "")
+        text = f"now {status}" + (f" (was {verdict_label(str(was))})" if was else "")
         return f"{text}: {codes}" if codes else text
     if kind == "device.connected":
         return f"connected from {data.get('peer', '?')}"
@@ -200,14 +194,14 @@ def event_text(event: EventDict) -> str:
     return kind
 
 
-def event_tone(event: EventDict) -> str | None:
+def event_tone(event: EventView) -> str | None:
     """The verdict whose colour an event is logged in (None: plain)."""
-    kind = event.get("kind") or ""
-    if kind.startswith("net."):
-        return NET_EVENT_TONE.get(kind, "warning")
-    return (event.get("data") or {}).get("status")
+    if event.kind.startswith("net."):
+        return NET_EVENT_TONE.get(event.kind, "warning")
+    status = event.data.get("status")
+    return str(status) if status else None
 
 
-def event_line(event: EventDict, who: str, tz: tzinfo | None) -> str:
-    room = event.get("room") or "-"
-    return f"{hms(event.get('ts', 0.0), tz)}  {room:<8} {who:<14} {event_text(event)}"
+def event_line(event: EventView, who: str, tz: tzinfo | None) -> str:
+    room = event.room or "-"
+    return f"{hms(event.ts, tz)}  {room:<8} {who:<14} {event_text(event)}"

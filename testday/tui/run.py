@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from testday.console_client.messages import HubClient
+from testday.console_protocol.client import HubClient
 from testday.tui.app import TestdayApp
 
 

@@ -150,7 +150,7 @@ async def test_agent_follows_the_interval_the_hub_sends(tmp_path: Path, hub: Hub
         received = hub.metrics.reports_received
         await asyncio.sleep(4.5)
         assert hub.metrics.reports_received - received >= 3
-        assert runner.interval_s == hub.interval_s == 1.0
+        assert runner.interval_s == hub.settings.interval_s == 1.0
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)

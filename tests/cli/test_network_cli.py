@@ -7,17 +7,17 @@ import json
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC
-from typing import Any
 
 import pytest
 
 from testday.cli.main import main
 from testday.cli.network import exit_code, render_network
-from testday.cli.network_text import EMPTY
+from testday.console_client.network_text import EMPTY
+from testday.console_protocol.network_views import NetworkReport
 from testday.hub.hub import Hub, HubSettings
 from tests.conftest import CONSOLE_TOKEN
 from tests.core.devices import NOW
-from tests.tui.scripted import net_device, net_devices, net_reason, net_rooms, room_net
+from tests.tui.net_data import net_device, net_devices, net_reason, net_rooms, room_net
 
 DOWN = net_reason(
     "net.ap_unreachable", "problem", "ap-101",
@@ -25,7 +25,7 @@ DOWN = net_reason(
 )  # fmt: skip
 
 
-def payload(problem: bool = False) -> dict[str, Any]:
+def payload(problem: bool = False) -> NetworkReport:
     devices, rooms = net_devices(), net_rooms()
     if problem:
         devices[1] = net_device(
@@ -33,7 +33,7 @@ def payload(problem: bool = False) -> dict[str, Any]:
             failure="timeout", detail="no answer within 2 s (2 tries)",
         )  # fmt: skip
         rooms[0] = room_net("101", "problem", "AP ap-101 unreachable since 07:58", DOWN)
-    return {"devices": devices, "rooms": rooms, "trap_port": 10162}
+    return NetworkReport(devices=tuple(devices), rooms=tuple(rooms), trap_port=10162)
 
 
 async def network_cli(*args: str) -> int:
@@ -46,7 +46,7 @@ def test_report_lists_problem_rooms_first_with_reasons_then_devices() -> None:
     lines = text.splitlines()
     assert lines[0].split() == ["ROOM", "NETWORK", "SUMMARY"]
     assert lines[1].split()[:2] == ["101", "problem"]
-    assert lines[2] == "    problem: " + DOWN["message"]
+    assert lines[2] == "    problem: " + DOWN.message
     assert lines[3].split()[:2] == ["112", "warning"]
     assert lines[4].startswith("    warning: Access point ap-112 carries 28 devices")
     devices = lines[lines.index("") + 1 :]
@@ -63,7 +63,7 @@ def test_report_lists_problem_rooms_first_with_reasons_then_devices() -> None:
 def test_exit_status_fails_only_on_a_problem() -> None:
     assert exit_code(payload()) == 0  # a warning is not a failure
     assert exit_code(payload(problem=True)) == 1
-    unknown = {"devices": [], "rooms": [room_net("101", "unknown", "")], "trap_port": None}
+    unknown = NetworkReport(rooms=(room_net("101", "unknown", ""),))
     assert exit_code(unknown) == 0
 
 

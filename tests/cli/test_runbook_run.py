@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
+from testday_agent.protocol import Facts, NetworkFacts
 
 from testday.cli.main import main
 from testday.cli.runbook_targets import from_device
+from testday.console_protocol.device_views import DeviceView, OsView
 from testday.store.database import Store
 from testday.store.records import EventRow
 from tests.remote.conftest import Sshd, make_sshd
@@ -171,9 +174,10 @@ def test_hosts_file_and_hub_devices_become_targets(
     code, _, err = run(capsys, *base)
     assert code == 2 and "hosts[0].addres: unknown field" in err and len(asked) == 1
 
-    device = {"id": "d1", "hostname": "cb-07", "room": "112", "os": {"family": "chromeos"}}
-    assert "no network.ipv4" in str(from_device({**device, "facts": {}}, "tech", 22))
-    target = from_device({**device, "facts": {"network": {"ipv4": "10.0.0.7"}}}, "tech", 2222)
+    device = DeviceView(id="d1", hostname="cb-07", room="112", os=OsView(family="chromeos"))
+    assert "no network.ipv4" in str(from_device(replace(device, facts=Facts()), "tech", 22))
+    reachable = replace(device, facts=Facts(network=NetworkFacts(ipv4="10.0.0.7")))
+    target = from_device(reachable, "tech", 2222)
     assert not isinstance(target, str)
     assert (target.host.name, target.host.address, target.host.port) == ("cb-07", "10.0.0.7", 2222)
     assert (target.os_family, target.device_id, target.room) == ("chromeos", "d1", "112")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 from testday_agent.protocol import (
@@ -21,7 +21,9 @@ from testday_agent.protocol import (
 )
 from websockets.asyncio.client import ClientConnection, connect
 
-from testday.console_client.messages import HubClient, HubMessage
+from testday.console_protocol.client import HubClient
+from testday.console_protocol.device_views import DeviceView
+from testday.console_protocol.messages import HubMessage
 from testday.hub.hub import Hub
 from tests.conftest import AGENT_TOKEN
 
@@ -104,12 +106,12 @@ async def send_report(ws: ClientConnection, seq: int, percent: float) -> None:
     await acked(ws)
 
 
-def device(devices: list[dict[str, Any]], device_id: str) -> dict[str, Any] | None:
-    return next((d for d in devices if d["id"] == device_id), None)
+def device(devices: Sequence[DeviceView], device_id: str) -> DeviceView | None:
+    return next((d for d in devices if d.id == device_id), None)
 
 
-def battery(devices: list[dict[str, Any]], device_id: str) -> float | None:
+def battery(devices: Sequence[DeviceView], device_id: str) -> float | None:
     found = device(devices, device_id)
-    if found is None or not found["facts"] or not found["facts"].get("battery"):
+    if found is None or found.facts is None or found.facts.battery is None:
         return None
-    return found["facts"]["battery"].get("percent")
+    return found.facts.battery.percent

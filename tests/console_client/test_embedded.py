@@ -7,7 +7,7 @@ import asyncio
 from testday_agent.protocol import encode
 
 from testday.console_client.embedded import EmbeddedClient
-from testday.console_client.messages import (
+from testday.console_protocol.messages import (
     ConnectionState,
     DevicesChanged,
     EventsAppended,
@@ -29,16 +29,14 @@ async def test_embedded_client_follows_the_hub(hub: Hub) -> None:
         snapshot = await inbox.next(Snapshot)
         assert inbox.messages.index(snapshot) == 1
         assert battery(snapshot.devices, "dev-a") == 80.0
-        assert "device.connected" in [e["kind"] for e in snapshot.events]
-        assert snapshot.site["default_profile"] == "loopback-test"
+        assert "device.connected" in [e.kind for e in snapshot.events]
+        assert snapshot.site.default_profile == "loopback-test"
         await ws.send(encode(report(2, 12.0)))
         await inbox.next(DevicesChanged, lambda m: battery(m.devices, "dev-a") == 12.0, 1.0)
-        await inbox.next(
-            EventsAppended, lambda m: "verdict.changed" in [e["kind"] for e in m.events]
-        )
+        await inbox.next(EventsAppended, lambda m: "verdict.changed" in [e.kind for e in m.events])
         await ws.close()
         changed = await inbox.next(DevicesChanged)
-        assert changed.devices[0]["presence"] == "offline"
+        assert changed.devices[0].presence == "offline"
     assert hub.feed.subscriber_count == 0  # close() let go of the subscription
 
 

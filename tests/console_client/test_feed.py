@@ -6,7 +6,7 @@ import asyncio
 
 from testday_agent.protocol import encode
 
-from testday.console_client.messages import DevicesChanged, HubMessage, Snapshot
+from testday.console_protocol.messages import DevicesChanged, HubMessage, Snapshot
 from testday.hub.console_feed import Subscription
 from testday.hub.hub import Hub
 from tests.console_client.helpers import agent, battery, report
@@ -22,9 +22,7 @@ async def changes_until(subscription: Subscription, device_id: str) -> float:
     start = loop.time()
     while True:
         message = await next_message(subscription)
-        if isinstance(message, DevicesChanged) and any(
-            d["id"] == device_id for d in message.devices
-        ):
+        if isinstance(message, DevicesChanged) and any(d.id == device_id for d in message.devices):
             return loop.time() - start
 
 
@@ -43,7 +41,7 @@ async def test_a_slow_subscriber_is_resynced_without_holding_up_a_fast_one(hub: 
 
     snapshot = await next_message(slow)
     assert isinstance(snapshot, Snapshot)
-    assert sorted(d["id"] for d in snapshot.devices) == [f"dev-{i}" for i in range(5)]
+    assert sorted(d.id for d in snapshot.devices) == [f"dev-{i}" for i in range(5)]
     # Read again, it follows like any other: the next changes come as changes.
     resyncs = slow.resyncs
     await agents[0].send(encode(report(1, 33.0)))

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from testday.console_client.fleet_model import (
-    MAX_BATTERY_POINTS,
-    UNASSIGNED,
-    FleetModel,
-    sort_key,
-)
-from testday.console_client.messages import (
+from testday.console_client.fleet_model import MAX_BATTERY_POINTS, FleetModel
+from testday.console_client.fleet_order import UNASSIGNED, sort_key
+from testday.console_protocol.messages import (
     ConnectionState,
     DevicesChanged,
     EventsAppended,
@@ -36,7 +32,7 @@ def loaded() -> FleetModel:
 def test_snapshot_loads_every_device_and_marks_all_dirty() -> None:
     """After a Snapshot every device is held by id and dirty once."""
     model = loaded()
-    assert set(model.devices) == {d["id"] for d in fleet()}
+    assert set(model.devices) == {d.id for d in fleet()}
     assert model.take_dirty() == set(model.devices)
     assert model.take_dirty() == set()
     assert model.site_name == "Lincoln High"
@@ -52,7 +48,7 @@ def test_devices_changed_marks_only_those_devices() -> None:
     assert changes.devices == {"lab-01"}
     assert changes.rooms == {"101"}
     assert not changes.reset
-    assert model.devices["lab-01"]["verdict"] == "not_ready"
+    assert model.devices["lab-01"].verdict == "not_ready"
 
 
 def test_a_new_snapshot_drops_devices_it_no_longer_holds() -> None:
@@ -95,7 +91,7 @@ def test_events_are_bounded_and_found_per_device() -> None:
         EventsAppended([event(NOW + i, "device.connected", "lab-01", "101") for i in range(4)])
     )
     assert len(model.events) == 5
-    assert [e["ts"] for e in model.events_for("lab-01")] == [NOW + i for i in range(4)]
+    assert [e.ts for e in model.events_for("lab-01")] == [NOW + i for i in range(4)]
     assert len(model.take_changes().events) == 4
 
 
@@ -146,7 +142,8 @@ def test_rooms_count_verdicts_and_name_the_worst_problem() -> None:
     assert room.worst_problem.startswith("c112-04: Device has not reported since")
     assert room.session is None
     assert rooms["Library"].status == "warning"
-    assert model.room("101").worst_reason["code"] == "battery.critical"  # type: ignore[index]
+    worst = model.room("101").worst_reason
+    assert worst is not None and worst.code == "battery.critical"
 
 
 def test_a_room_that_is_all_ready_has_no_problem() -> None:
@@ -172,7 +169,7 @@ def test_rooms_follow_a_device_that_moves() -> None:
 def test_devices_without_a_room_are_counted_as_unassigned() -> None:
     """A device that reported no room still appears, under UNASSIGNED."""
     model = FleetModel(clock=FrozenClock())
-    model.apply(Snapshot([make_device("a", None)], [], NOW, {}))
+    model.apply(Snapshot(devices=[make_device("a", None)], events=[], hub_time=NOW))
     assert model.room_names() == [UNASSIGNED]
 
 
@@ -190,7 +187,7 @@ def test_sort_key_puts_problems_first_then_room_then_hostname() -> None:
         make_device("c", "10", outdated_app()),
         make_device("d", "9", presence="offline", last_seen=NOW - 600),
     ]
-    assert [d["id"] for d in sorted(devices, key=sort_key)] == ["d", "c", "a", "b"]
+    assert [d.id for d in sorted(devices, key=sort_key)] == ["d", "c", "a", "b"]
 
 
 def test_hub_now_runs_on_from_the_hubs_clock() -> None:

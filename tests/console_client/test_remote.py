@@ -10,13 +10,14 @@ import time
 from testday_agent.protocol import encode
 from websockets.asyncio.client import connect
 
-from testday.console_client.messages import (
+from testday.console_client.remote import RemoteClient
+from testday.console_protocol.device_views import SiteView
+from testday.console_protocol.messages import (
     ConnectionState,
     DevicesChanged,
     EventsAppended,
     Snapshot,
 )
-from testday.console_client.remote import RemoteClient
 from testday.hub.hub import Hub, HubSettings
 from tests.conftest import CONSOLE_TOKEN
 from tests.console_client.helpers import (
@@ -44,11 +45,8 @@ async def test_snapshot_then_a_battery_change_within_a_second(hub: Hub) -> None:
         assert state.connected and str(hub.port) in state.detail
         snapshot = await inbox.next(Snapshot)
         assert battery(snapshot.devices, "dev-a") == 80.0
-        assert snapshot.site == {
-            "name": "Test School",
-            "default_profile": "loopback-test",
-            "rooms": {},  # write_site configures no rooms: all take the default
-        }
+        # write_site configures no rooms: all take the default
+        assert snapshot.site == SiteView(name="Test School", default_profile="loopback-test")
         assert [p for _, p, _ in snapshot.battery_history["dev-a"]] == [80.0]
         took = []
         for seq in range(2, 12):
@@ -76,11 +74,13 @@ async def test_two_remote_clients_follow_at_once(hub: Hub) -> None:
         await send_report(ws, 1, 63.0)
         for inbox in (first, second):
             changed = await inbox.next(DevicesChanged, lambda m: battery(m.devices, "dev-b"))
-            assert device(changed.devices, "dev-b")["room"] == "204"  # type: ignore[index]
+            found = device(changed.devices, "dev-b")
+            assert found is not None and found.room == "204"
         await ws.close()
         for inbox in (first, second):
             await inbox.next(
-                DevicesChanged, lambda m: device(m.devices, "dev-b")["presence"] == "offline"
+                DevicesChanged,
+                lambda m: getattr(device(m.devices, "dev-b"), "presence", None) == "offline",
             )
 
 
@@ -94,16 +94,16 @@ async def test_events_arrive_as_events_appended(hub: Hub) -> None:
         kinds: list[str] = []
         while not {"device.connected", "verdict.changed"} <= set(kinds):
             appended = await inbox.next(EventsAppended)
-            kinds += [e["kind"] for e in appended.events if e["device_id"] == "dev-c"]
+            kinds += [e.kind for e in appended.events if e.device_id == "dev-c"]
         await ws.close()
         await inbox.next(
-            EventsAppended, lambda m: "device.disconnected" in [e["kind"] for e in m.events]
+            EventsAppended, lambda m: "device.disconnected" in [e.kind for e in m.events]
         )
     # A dashboard that connects later finds the same events in its snapshot, each once.
     late = Inbox()
     async with running(remote(hub), late):
         events = (await late.next(Snapshot)).events
-    kinds = [e["kind"] for e in events if e["device_id"] == "dev-c"]
+    kinds = [e.kind for e in events if e.device_id == "dev-c"]
     assert kinds[0] == "device.connected" and kinds.count("device.connected") == 1
     assert "device.disconnected" in kinds
 
@@ -142,7 +142,8 @@ async def test_client_reconnects_when_the_hub_comes_back(hub_settings: HubSettin
             back = await inbox.next(ConnectionState, timeout=5)
             assert back.connected
             snapshot = await inbox.next(Snapshot)
-            assert device(snapshot.devices, "dev-d")["presence"] == "offline"  # type: ignore[index]
+            found = device(snapshot.devices, "dev-d")
+            assert found is not None and found.presence == "offline"
             assert battery(snapshot.devices, "dev-d") == 70.0
             ws = await agent(second, "dev-d")
             await send_report(ws, 2, 69.0)

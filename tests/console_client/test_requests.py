@@ -9,18 +9,19 @@ from collections.abc import AsyncIterator
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from testday.console_client import wire
+from testday.config.files import DATABASE_FILE
 from testday.console_client.embedded import EmbeddedClient
-from testday.console_client.messages import (
-    ConnectionState,
-    DeskChanged,
-    HubClient,
-    RequestError,
-    Snapshot,
-)
 from testday.console_client.remote import RemoteClient
+from testday.console_protocol import wire
+from testday.console_protocol.client import HubClient
+from testday.console_protocol.messages import ConnectionState, DeskChanged, Snapshot
+from testday.console_protocol.requests import (
+    IncidentAddRequest,
+    RequestError,
+    SessionActionRequest,
+)
 from testday.core.sessions import Session
-from testday.hub.hub import DATABASE_FILE, Hub, HubSettings
+from testday.hub.hub import Hub, HubSettings
 from testday.store.database import Store
 from testday.store.session_store import SessionStore
 from tests.conftest import CONSOLE_TOKEN
@@ -49,6 +50,10 @@ def remote(hub: Hub) -> RemoteClient:
     return RemoteClient(f"ws://127.0.0.1:{hub.port}", CONSOLE_TOKEN, backoff_cap_s=0.2)
 
 
+def action(name: str) -> SessionActionRequest:
+    return SessionActionRequest(session_id="s1", action=name)  # type: ignore[arg-type]
+
+
 async def connected(client: HubClient, inbox: Inbox) -> Snapshot:
     await inbox.next(ConnectionState, lambda m: m.connected)
     return await inbox.next(Snapshot)
@@ -61,13 +66,12 @@ async def test_a_session_action_is_answered_and_broadcast(planned_hub: Hub, kind
     inbox = Inbox()
     async with running(client, inbox):
         snapshot = await connected(client, inbox)
-        assert [s["state"] for s in snapshot.sessions if s["id"] == "s1"] == ["scheduled"]
-        args = {"session_id": "s1", "action": "start"}
-        answer = await client.request("session.action", args, "kim")
-        assert answer["session"]["state"] == "in_progress"
-        changed = await inbox.next(DeskChanged, lambda m: any(s["id"] == "s1" for s in m.sessions))
-        assert [s["state"] for s in changed.sessions if s["id"] == "s1"] == ["in_progress"]
-        assert changed.sessions[0]["history"][-1]["actor"] == "kim"
+        assert [s.state for s in snapshot.sessions if s.id == "s1"] == ["scheduled"]
+        answer = await client.request(action("start"), "kim")
+        assert answer.session is not None and answer.session.state == "in_progress"
+        changed = await inbox.next(DeskChanged, lambda m: any(s.id == "s1" for s in m.sessions))
+        assert [s.state for s in changed.sessions if s.id == "s1"] == ["in_progress"]
+        assert changed.sessions[0].history[-1].actor == "kim"
 
 
 async def test_a_refused_request_carries_the_hubs_reason(planned_hub: Hub) -> None:
@@ -76,16 +80,12 @@ async def test_a_refused_request_carries_the_hubs_reason(planned_hub: Hub) -> No
     inbox = Inbox()
     async with running(client, inbox):
         await connected(client, inbox)
-        args = {"session_id": "s1", "action": "resume"}
         with pytest.raises(RequestError, match="resume is allowed only when paused"):
-            await client.request("session.action", args, "kim")
+            await client.request(action("resume"), "kim")
         with pytest.raises(RequestError, match="category"):
-            await client.request(
-                "incident.add",
-                {"category": "weather", "subcategory": "x", "severity": "procedural",
-                 "room": "112", "description": "snow"},
-                "kim",
-            )  # fmt: skip
+            ask = IncidentAddRequest(category="weather", subcategory="x", severity="procedural",
+                                     room="112", description="snow")  # fmt: skip
+            await client.request(ask, "kim")
 
 
 async def test_requests_in_order_on_one_link(planned_hub: Hub) -> None:
@@ -95,19 +95,17 @@ async def test_requests_in_order_on_one_link(planned_hub: Hub) -> None:
     async with running(client, inbox):
         await connected(client, inbox)
         answers = await asyncio.gather(
-            *(
-                client.request("session.action", {"session_id": "s1", "action": a}, "kim")
-                for a in ("start", "pause", "resume")
-            )
+            *(client.request(action(a), "kim") for a in ("start", "pause", "resume"))
         )
-    assert [a["session"]["state"] for a in answers] == ["in_progress", "paused", "in_progress"]
+    states = [a.session.state if a.session else None for a in answers]
+    assert states == ["in_progress", "paused", "in_progress"]
 
 
 async def test_a_request_without_a_link_says_so(planned_hub: Hub) -> None:
     """Asking before the link is up fails at once, in plain words, instead of hanging."""
     client = remote(planned_hub)
     with pytest.raises(RequestError, match="not connected to the hub"):
-        await client.request("session.action", {"session_id": "s1", "action": "start"}, "kim")
+        await client.request(action("start"), "kim")
 
 
 async def next_reply(ws: ClientConnection) -> wire.Reply:
@@ -123,11 +121,13 @@ async def test_a_garbled_request_gets_an_error_reply_and_the_link_lives(planned_
     headers = {"Authorization": f"Bearer {CONSOLE_TOKEN}"}
     async with connect(url, additional_headers=headers, max_size=None) as ws:
         assert isinstance(wire.decode(await ws.recv()), Snapshot)
-        await ws.send('{"type": "request", "v": 1, "id": 5, "op": "session.action"}')
+        await ws.send('{"type": "request", "v": 1, "id": 5, "ask": {"op": "session.action"}}')
         reply = await next_reply(ws)
-        assert not reply.ok and "actor" in reply.error
-        frame = wire.Request(id=6, op="no.such.op", actor="kim")
-        await ws.send(wire.encode_frame(frame), text=True)
+        assert reply.id == 5 and not reply.ok and "session_id" in reply.error
+        await ws.send('{"type": "request", "v": 1, "id": 6, "actor": "kim", "ask": {"op": "x"}}')
         reply = await next_reply(ws)
         assert reply.id == 6 and not reply.ok
-        assert "no.such.op" in reply.error
+        assert "Invalid value 'x' - at `$.ask.op`" in reply.error
+        await ws.send(wire.encode(wire.Request(id=7, actor="kim", ask=action("start"))), text=True)
+        reply = await next_reply(ws)  # the link lived: the next good request is answered
+        assert reply.id == 7 and reply.ok

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
+from msgspec.structs import replace
 
 from testday.console_client.fleet_model import FleetModel
 from testday.console_client.incident_defaults import (
@@ -12,7 +13,6 @@ from testday.console_client.incident_defaults import (
     draft_for_device,
     draft_for_room,
     draft_for_session,
-    students_on,
 )
 from testday.console_client.session_clock import (
     pause_warning,
@@ -20,6 +20,8 @@ from testday.console_client.session_clock import (
     readiness,
     session_clock,
 )
+from testday.console_protocol.desk_views import SweepView, TransitionView
+from testday.console_protocol.device_views import DeviceView, ReasonView, Severity
 from tests.core.devices import NOW
 from tests.tui.desk_data import LEAD_S, LIMIT_S, desk, make_session, paused, running
 from tests.tui.scripted import FrozenClock, make_device, snapshot
@@ -32,7 +34,7 @@ def test_clock_words_for_each_state() -> None:
     scheduled = make_session("s", "S", start=NOW + 3600)
     assert session_clock(scheduled, NOW, UTC) == "starts 09:00"
     assert session_clock(scheduled, NOW + 3600 + 10 * MIN, UTC) == "due 09:00 · 10 min late"
-    checking = scheduled | {"state": "checking"}
+    checking = replace(scheduled, state="checking")
     assert session_clock(checking, NOW, UTC) == "checking · starts 09:00"
     session = running()  # started 10 min ago, planned for 60
     assert session_clock(session, NOW, UTC) == "in progress · 50 min left"
@@ -41,14 +43,14 @@ def test_clock_words_for_each_state() -> None:
     assert session_clock(paused(since=NOW), NOW + 25 * MIN, UTC) == (
         "paused 25 min · limit passed 08:20"
     )
-    step = {"ts": NOW + 3 * 3600 + 5 * MIN, "action": "end", "from": "in_progress",
-            "to": "completed", "actor": "a", "note": ""}  # fmt: skip
-    done = make_session("s", "S", state="completed", history=[step])
+    step = TransitionView(ts=NOW + 3 * 3600 + 5 * MIN, action="end", from_state="in_progress",
+                          to_state="completed", actor="a")  # fmt: skip
+    done = make_session("s", "S", state="completed", history=(step,))
     assert session_clock(done, NOW + 4 * 3600, UTC) == "completed 11:05"
 
 
 def test_pauses_do_not_count_against_the_time_left() -> None:
-    session = running() | {"paused_total_s": 5 * MIN}
+    session = replace(running(), paused_total_s=5 * MIN)
     assert session_clock(session, NOW, UTC) == "in progress · 55 min left"
 
 
@@ -82,15 +84,15 @@ def test_pause_warnings_put_the_most_urgent_first() -> None:
 
 def test_readiness_in_one_word() -> None:
     assert readiness(make_session("s", "S")) == "—"
-    ready = {"checked_at": NOW, "ready": True, "must_fix": 0, "rooms": {}}
+    ready = SweepView(checked_at=NOW, ready=True)
     assert readiness(make_session("s", "S", sweep=ready)) == "ready"
-    assert readiness(make_session("s", "S", sweep=ready | {"ready": False, "must_fix": 3})) == (
-        "3 to fix"
-    )
+    to_fix = replace(ready, ready=False, must_fix=3)
+    assert readiness(make_session("s", "S", sweep=to_fix)) == "3 to fix"
 
 
-def reasons(*codes: str, severity: str = "not_ready") -> dict[str, object]:
-    return {"id": "d", "reasons": [{"code": c, "severity": severity} for c in codes]}
+def reasons(*codes: str, severity: Severity = "not_ready") -> DeviceView:
+    found = tuple(ReasonView(code=c, severity=severity, message=c) for c in codes)
+    return DeviceView(id="d", verdict="not_ready" if found else "ready", reasons=found)
 
 
 @pytest.mark.parametrize(
@@ -112,20 +114,17 @@ def test_default_category_follows_the_worst_reason(
 
 
 def test_the_worst_reason_wins_over_the_first() -> None:
-    device = {"id": "d", "reasons": [{"code": "clock.skew", "severity": "warning"},
-                                     {"code": "app.missing", "severity": "not_ready"}]}  # fmt: skip
+    skew = ReasonView(code="clock.skew", severity="warning", message="skew")
+    missing = ReasonView(code="app.missing", severity="not_ready", message="missing")
+    device = DeviceView(id="d", verdict="not_ready", reasons=(skew, missing))
     assert default_category(device) == ("technical", "app_stopped")
-    assert default_category({"id": "d", "verdict": "offline", "reasons": []}) == (
-        "technical",
-        "device_lost",
-    )
+    assert default_category(DeviceView(id="d", verdict="offline")) == ("technical", "device_lost")
 
 
 def test_students_come_from_the_session_roster() -> None:
     session = running()
-    assert students_on(session, "c112-04") == ("1001",)
-    assert students_on(session, "c112-05") == ()
-    assert students_on(None, "c112-04") == ()
+    assert session.students_on("c112-04") == ("1001",)
+    assert session.students_on("c112-05") == ()
 
 
 def test_drafts_prefill_room_session_device_and_students() -> None:

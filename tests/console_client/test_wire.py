@@ -5,24 +5,72 @@ from __future__ import annotations
 import json
 
 import pytest
+from testday_agent.protocol import BatteryFacts, Facts
 
-from testday.console_client import wire
-from testday.console_client.messages import (
-    ConnectionState,
+from testday.console_client.remote import console_url
+from testday.console_protocol import wire
+from testday.console_protocol.desk_views import (
+    IncidentView,
+    RosterEntry,
+    SequenceLine,
+    SessionView,
+    TransitionView,
+)
+from testday.console_protocol.device_views import (
+    DeviceView,
+    EventView,
+    ReasonView,
+    SiteRoom,
+    SiteView,
+)
+from testday.console_protocol.messages import (
     DeskChanged,
     DevicesChanged,
     EventsAppended,
     NetworkChanged,
     Snapshot,
 )
-from testday.console_client.remote import console_url
+from testday.console_protocol.network_views import NetDeviceView, RoomNetworkView
+from testday.console_protocol.requests import (
+    Answer,
+    HubRequest,
+    IncidentAddRequest,
+    SessionActionRequest,
+)
 
-DEVICE = {"id": "dev-a", "hostname": "host-a", "room": "112", "facts": {"battery": {"percent": 55}}}
-EVENT = {"ts": 1.5, "kind": "device.connected", "device_id": "dev-a", "room": "112", "data": {}}
-SESSION = {"id": "s1", "name": "Grade 8 ELA", "state": "paused", "rooms": ["112"]}
-NET_DEVICE = {"name": "ap-112", "kind": "access_point", "rooms": ["112"], "reachable": False}
-NET_ROOM = {"room": "112", "status": "problem", "summary": "AP ap-112 unreachable since 10:02"}
-INCIDENT = {"id": "inc-1", "status": "open", "room": "112", "sequence": [{"at": 1.0, "text": "x"}]}
+DEVICE = DeviceView(
+    id="dev-a",
+    hostname="host-a",
+    room="112",
+    facts=Facts(battery=BatteryFacts(present=True, percent=55.0)),
+    reasons=(ReasonView(code="battery.low", severity="warning", message="low", value=55.0),),
+)
+EVENT = EventView(ts=1.5, kind="device.connected", device_id="dev-a", room="112")
+SESSION = SessionView(
+    id="s1",
+    name="Grade 8 ELA",
+    profile="drc-insight",
+    rooms=("112",),
+    state="paused",
+    scheduled_start=0.0,
+    scheduled_end=3600.0,
+    roster=(RosterEntry(student="1000001", device_id="dev-a"),),
+    history=(
+        TransitionView(ts=1.0, action="start", from_state="checking", to_state="in_progress"),
+    ),
+)
+NET_DEVICE = NetDeviceView(name="ap-112", kind="access_point", address="10.0.0.2", rooms=("112",),
+                           reachable=False)  # fmt: skip
+NET_ROOM = RoomNetworkView(room="112", status="problem", summary="AP ap-112 unreachable")
+INCIDENT = IncidentView(
+    id="inc-1",
+    status="open",
+    source="detector",
+    created_at=1.0,
+    updated_at=1.0,
+    room="112",
+    sequence=(SequenceLine(at=1.0, text="x"),),
+)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +80,7 @@ INCIDENT = {"id": "inc-1", "status": "open", "room": "112", "sequence": [{"at": 
             devices=[DEVICE],
             events=[EVENT],
             hub_time=10.0,
-            site={"name": "Lincoln", "rooms": {"112": "drc-insight"}},
+            site=SiteView(name="Lincoln", rooms=(SiteRoom(room="112", profile="drc-insight"),)),
             battery_history={"dev-a": [(1.0, 56.0, False), (2.0, 55.0, True)]},
         ),
         Snapshot(devices=[], events=[], hub_time=0.0),
@@ -48,14 +96,13 @@ INCIDENT = {"id": "inc-1", "status": "open", "room": "112", "sequence": [{"at": 
             network_devices=[NET_DEVICE],
             network_rooms=[NET_ROOM],
         ),
-        wire.Reply(id=7, ok=True, result={"session": SESSION}),
+        wire.Reply(id=7, ok=True, answer=Answer(session=SESSION)),
         wire.Reply(id=8, ok=False, error="cannot pause session 's1': it is paused"),
     ],
 )
 def test_round_trip(message: object) -> None:
     """Every message the hub sends decodes to an equal message."""
-    reply = isinstance(message, wire.Reply)
-    frame = wire.encode_frame(message) if reply else wire.encode(message)  # type: ignore[arg-type]
+    frame = wire.encode(message)  # type: ignore[arg-type]
     assert json.loads(frame)["v"] == 1
     assert wire.decode(frame) == message
     assert wire.decode(frame.decode()) == message
@@ -66,10 +113,10 @@ def test_frame_names_its_type() -> None:
     types = [
         json.loads(wire.encode(m))["type"]
         for m in (
-            Snapshot([], [], 0.0),
-            DevicesChanged([], 0.0),
-            EventsAppended([]),
-            DeskChanged([], [], 0.0),
+            Snapshot(devices=[], events=[], hub_time=0.0),
+            DevicesChanged(devices=[], hub_time=0.0),
+            EventsAppended(events=[]),
+            DeskChanged(sessions=[], incidents=[], hub_time=0.0),
         )
     ]
     assert types == ["snapshot", "devices", "events", "desk"]
@@ -89,18 +136,18 @@ def test_frame_names_its_type() -> None:
         ),
         (
             '{"type": "devices", "v": 1, "hub_time": 1, "devices": [{"room": "1"}]}',
-            "$.devices[0].id",
+            "missing required field `id` - at `$.devices[0]`",
         ),
         ('{"type": "events", "v": 1, "events": [], "extra": 1}', "unknown field `extra`"),
         (
             '{"type": "desk", "v": 1, "hub_time": 1, "sessions": [{"name": "x"}], "incidents": []}',
-            "$.sessions[0].id",
+            "missing required field `id` - at `$.sessions[0]`",
         ),
         ('{"type": "reply", "v": 1, "ok": true}', "missing required field `id`"),
         (
             '{"type": "network", "v": 1, "hub_time": 1, "devices": [], '
             '"rooms": [{"status": "ok"}]}',
-            "$.rooms[0].room",
+            "missing required field `room` - at `$.rooms[0]`",
         ),
     ],
 )
@@ -111,10 +158,11 @@ def test_bad_frame_is_a_clear_value_error(frame: str, says: str) -> None:
     assert says in str(error.value)
 
 
-def test_connection_state_is_not_a_frame() -> None:
-    """ConnectionState belongs to the client; encoding it is a mistake."""
-    with pytest.raises(ValueError, match="not sent over the wire"):
-        wire.encode(ConnectionState(True, "connected"))
+def test_a_renamed_field_fails_with_its_path() -> None:
+    """A hub whose device view lost a field the console needs is refused by name, at decode."""
+    frame = wire.encode(DevicesChanged(devices=[DEVICE], hub_time=1.0)).replace(b'"id"', b'"ident"')
+    with pytest.raises(wire.WireError, match=r"missing required field `id` - at `\$.devices\[0\]`"):
+        wire.decode(frame)
 
 
 @pytest.mark.parametrize(
@@ -139,10 +187,24 @@ def test_console_url_refuses_other_schemes() -> None:
         console_url("ftp://hub")
 
 
-def test_request_round_trip() -> None:
-    """A dashboard's request decodes on the hub side to the same op, args and actor."""
-    request = wire.Request(id=3, op="session.action", args={"session_id": "s1"}, actor="kim")
-    frame = wire.encode_frame(request)
+@pytest.mark.parametrize(
+    "ask",
+    [
+        SessionActionRequest(session_id="s1", action="pause", note="fire drill"),
+        IncidentAddRequest(
+            category="technical",
+            subcategory="device_lost",
+            severity="procedural",
+            room="112",
+            description="froze",
+            devices=("dev-a",),
+        ),
+    ],
+)
+def test_request_round_trip(ask: HubRequest) -> None:
+    """A dashboard's request decodes on the hub side to the same ask and actor."""
+    request = wire.Request(id=3, actor="kim", ask=ask)
+    frame = wire.encode(request)
     assert json.loads(frame)["type"] == "request"
     assert wire.decode_request(frame) == request
 
@@ -152,12 +214,31 @@ def test_request_round_trip() -> None:
     [
         ("{not json", "request frame is not JSON"),
         ("[1, 2]", "Expected `object`, got `array`"),
-        ('{"type": "request", "v": 1, "id": 1, "op": "x"}', "missing required field `actor`"),
-        ('{"type": "request", "v": 1, "id": "one", "op": "x", "actor": "a"}', "$.id"),
+        (
+            '{"type": "request", "v": 1, "id": 1, '
+            '"ask": {"op": "session.action", "session_id": "s1", "action": "start"}}',
+            "missing required field `actor`",
+        ),
+        ('{"type": "request", "v": 1, "id": "one", "actor": "a", "ask": {}}', "$.id"),
         ('{"type": "snapshot", "v": 1}', "$.type"),
+        (
+            '{"type": "request", "v": 1, "id": 1, "actor": "a", "ask": {"op": "session.delete"}}',
+            "Invalid value 'session.delete' - at `$.ask.op`",
+        ),
+        (
+            '{"type": "request", "v": 1, "id": 1, "actor": "a", '
+            '"ask": {"op": "session.action", "session_id": "s1", "action": "fly"}}',
+            "$.ask.action",
+        ),
     ],
 )
 def test_bad_request_names_the_fault(frame: str, says: str) -> None:
     with pytest.raises(wire.WireError) as error:
         wire.decode_request(frame)
     assert says in str(error.value)
+
+
+def test_a_bad_request_keeps_its_id_when_it_has_one() -> None:
+    """The hub answers an undecodable request to the id it carried, so no one waits for ever."""
+    assert wire.request_id('{"type": "request", "id": 12, "ask": {"op": "x"}}') == 12
+    assert wire.request_id("{not json") == 0

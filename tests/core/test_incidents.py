@@ -8,7 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from testday.core.hash_chain import verify
-from testday.core.incident_deadlines import STATE_RULES, DeadlineRule, deadline, deadlines
+from testday.core.incident_deadlines import (
+    STATE_RULES,
+    Deadline,
+    DeadlineRule,
+    deadline,
+    deadlines,
+)
 from testday.core.incident_fields import AffectedStudent, DeviceRef, OtherPerson, TimedLine
 from testday.core.incidents import (
     TRANSITIONS,
@@ -18,6 +24,7 @@ from testday.core.incidents import (
     IncidentFieldError,
     IncidentLog,
 )
+from testday.core.presentation import deadline_state
 
 T0 = datetime(2025, 4, 11, 10, 14, 3, tzinfo=UTC)  # a Friday
 
@@ -235,15 +242,21 @@ def test_unknown_incidents_and_duplicate_ids_are_refused() -> None:
         log.create("inc-1", "tech", at(1))
 
 
+def words(clock: Deadline, now: datetime) -> str:
+    """The clock as the dashboard and the command line word it."""
+    return deadline_state(clock.due.timestamp(), clock.met, now.timestamp())
+
+
 def test_oregon_one_day_deadline_counts_from_occurrence() -> None:
     """Oregon: due one day after the incident, with a readable countdown."""
     inc = new_log(occurred_at=T0).incident("inc-1")
     (rule,) = STATE_RULES["oregon"]
     clock = deadline(inc, rule, at(21 * 60))
     assert clock.due == T0 + timedelta(days=1)
-    assert (clock.overdue, clock.text) == (False, "due in 3 h")
-    late = deadline(inc, rule, T0 + timedelta(days=1, hours=2))
-    assert (late.overdue, late.text) == (True, "overdue by 2 h")
+    assert (clock.overdue, words(clock, at(21 * 60))) == (False, "due in 3 h 0 min")
+    late_at = T0 + timedelta(days=1, hours=2)
+    late = deadline(inc, rule, late_at)
+    assert (late.overdue, words(late, late_at)) == (True, "overdue by 2 h 0 min")
 
 
 def test_washoe_has_a_notify_and_a_file_deadline() -> None:
@@ -251,10 +264,11 @@ def test_washoe_has_a_notify_and_a_file_deadline() -> None:
     log = new_log(occurred_at=T0)
     now = T0 + timedelta(hours=30)
     notify, file = deadlines(log.incident("inc-1"), STATE_RULES["washoe"], now)
-    assert (notify.overdue, file.due, file.text) == (True, T0 + timedelta(days=14), "due in 12 d")
+    assert (notify.overdue, file.due) == (True, T0 + timedelta(days=14))
+    assert words(file, now) == "due in 12 d"
     log.append(log.change("inc-1", "tech", now, reported_to_district_at=now))
     notify, _ = deadlines(log.incident("inc-1"), STATE_RULES["washoe"], now)
-    assert (notify.met, notify.overdue, notify.text) == (True, False, "met")
+    assert (notify.met, notify.overdue, words(notify, now)) == (True, False, "met")
 
 
 def test_texas_working_days_skip_the_weekend() -> None:
@@ -279,8 +293,9 @@ def test_a_reported_incident_has_met_its_filing_deadline() -> None:
     """Once reported, the filing clock stops and is never overdue."""
     log = new_log(occurred_at=T0)
     advance(log, "reported")
-    clock = deadline(log.incident("inc-1"), STATE_RULES["oregon"][0], T0 + timedelta(days=5))
-    assert (clock.met, clock.overdue, clock.text) == (True, False, "met")
+    later = T0 + timedelta(days=5)
+    clock = deadline(log.incident("inc-1"), STATE_RULES["oregon"][0], later)
+    assert (clock.met, clock.overdue, words(clock, later)) == (True, False, "met")
 
 
 def test_replayed_events_get_the_same_checks() -> None:

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from testday_agent.identity import Identity
 
+from testday.console_protocol.desk_views import IncidentView
+from testday.console_protocol.requests import SessionActionRequest
 from testday.core import hash_chain
 from testday.core.sessions import RosterEntry, Session
 from testday.demo.scenario import Scenario, SimulatedAgent, Step
@@ -82,9 +84,9 @@ def ready(hub: Hub, device_ids: list[str]) -> bool:
     )
 
 
-def texts(incident: dict[str, Any]) -> list[str]:
+def texts(incident: IncidentView) -> list[str]:
     # Drop the leading clock ("10:14:03 "): the wall clock of the run is not the point.
-    return [line["text"].split(" ", 1)[1] for line in incident["sequence"]]
+    return [line.text.split(" ", 1)[1] for line in incident.sequence]
 
 
 async def start_session(hub: Hub) -> None:
@@ -97,10 +99,8 @@ async def start_session(hub: Hub) -> None:
     )  # fmt: skip
     assert hub.store is not None
     await SessionStore(hub.store).create(session, now, "coordinator")  # as the CLI would
-    answer = await hub.desk.request(
-        "session.action", {"session_id": "g7-math", "action": "start"}, "ta"
-    )
-    assert answer["session"]["state"] == "in_progress"
+    answer = await hub.answer(SessionActionRequest(session_id="g7-math", action="start"), "ta")
+    assert answer.session is not None and answer.session.state == "in_progress"
 
 
 async def test_drops_in_two_rooms_become_three_device_losses_and_one_room_outage(
@@ -116,33 +116,31 @@ async def test_drops_in_two_rooms_become_three_device_losses_and_one_room_outage
         await fleet.drop(device_id)
         await asyncio.sleep(0.2)
     lost = await until(
-        lambda: len(hub.desk.incidents_json()) == 3 and hub.desk.incidents_json(),
+        lambda: len(hub.desk.incident_views()) == 3 and hub.desk.incident_views(),
         WINDOW_S + 5, "room A incidents",
     )  # fmt: skip
     await fleet.apply(Step(0, "return", "dev-a05"))  # after its incident was written
     await until(lambda: ready(hub, ["dev-a05"]), 15, "dev-a05 ready again")
 
     await asyncio.gather(*(fleet.drop(d) for d in DROPPED_IN_B))
-    await until(lambda: len(hub.desk.incidents_json()) == 4, WINDOW_S + 5, "room B incident")
+    await until(lambda: len(hub.desk.incident_views()) == 4, WINDOW_S + 5, "room B incident")
     await asyncio.sleep(WINDOW_S + 0.5)  # nothing else is released later
-    incidents = {i["id"]: i for i in hub.desk.incidents_json()}
+    incidents = {i.id: i for i in hub.desk.incident_views()}
     assert len(incidents) == 4
 
-    lost = [incidents[i["id"]] for i in lost]
-    assert [(i["subcategory"], i["room"], i["devices"], i["students"]) for i in lost] == [
-        ("device_lost", ROOM_A, [d], [STUDENT[d]]) for d in LOST_IN_A
+    lost = [incidents[i.id] for i in lost]
+    assert [(i.subcategory, i.room, i.devices, i.students) for i in lost] == [
+        ("device_lost", ROOM_A, (d,), (STUDENT[d],)) for d in LOST_IN_A
     ]
-    outage = next(i for i in incidents.values() if i["subcategory"] == "network_outage")
-    assert (outage["category"], outage["severity"], outage["room"]) == (
-        "technical", "serious", ROOM_B,
-    )  # fmt: skip
-    assert outage["devices"] == DROPPED_IN_B
-    assert outage["students"] == [STUDENT[d] for d in DROPPED_IN_B]
+    outage = next(i for i in incidents.values() if i.subcategory == "network_outage")
+    assert (outage.category, outage.severity, outage.room) == ("technical", "serious", ROOM_B)
+    assert outage.devices == tuple(DROPPED_IN_B)
+    assert outage.students == tuple(STUDENT[d] for d in DROPPED_IN_B)
     for incident in incidents.values():
-        assert (incident["source"], incident["created_by"], incident["status"]) == (
+        assert (incident.source, incident.created_by, incident.status) == (
             "detector", "testday", "open",
         )  # fmt: skip
-        assert incident["session_id"] == "g7-math"
+        assert incident.session_id == "g7-math"
 
     # The returned device's draft was redrafted after its incident was written.
     a05 = texts(lost[0])
@@ -161,9 +159,9 @@ async def test_drops_in_two_rooms_become_three_device_losses_and_one_room_outage
     for entry in entries:
         if entry.event["kind"] == "timeline_drafted":
             drafts.setdefault(entry.event["incident_id"], []).append(entry.event["data"]["lines"])
-    assert len(drafts[lost[0]["id"]]) >= 2  # drafted, then redrafted when dev-a05 came back
+    assert len(drafts[lost[0].id]) >= 2  # drafted, then redrafted when dev-a05 came back
     assert all(a != b for lines in drafts.values() for a, b in itertools.pairwise(lines))
-    assert len(drafts[lost[1]["id"]]) == 1  # nothing happened to dev-a09 afterwards
+    assert len(drafts[lost[1].id]) == 1  # nothing happened to dev-a09 afterwards
     assert not [r for r in caplog.records if r.name.startswith("testday.hub") and r.levelno >= 40]
 
-    await hub.desk.request("session.action", {"session_id": "g7-math", "action": "end"}, "ta")
+    await hub.answer(SessionActionRequest(session_id="g7-math", action="end"), "ta")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testday.console_client.messages import EventsAppended, NetworkChanged, Snapshot
+from testday.console_protocol.messages import EventsAppended, NetworkChanged, Snapshot
 from testday.demo.scenario import Scenario
 from testday.demo.simulated_fleet import SimulatedFleet
 from testday.hub.hub import Hub, HubSettings
@@ -82,12 +82,12 @@ async def test_a_trap_reaches_a_dashboard_within_a_second(net_hub: Hub, tmp_path
         message = await next_of(
             feed,
             EventsAppended,
-            lambda m: any(e["kind"] == "net.trap" for e in m.events),
+            lambda m: any(e.kind == "net.trap" for e in m.events),
             timeout=1.0,
         )
         took = time.monotonic() - sent
-    trap = next(e for e in message.events if e["kind"] == "net.trap")
-    assert trap["data"]["name"] == "linkDown" and trap["data"]["if_index"] == 7
+    trap = next(e for e in message.events if e.kind == "net.trap")
+    assert trap.data["name"] == "linkDown" and trap.data["if_index"] == 7
     print(f"snmptrap → dashboard feed: {took * 1000:.0f} ms")
 
 
@@ -101,11 +101,11 @@ async def test_an_unreachable_ap_is_shown_and_cited_by_the_room_outage(
         changed = await next_of(
             feed,
             NetworkChanged,
-            lambda m: any(r["room"] == ROOM and r["status"] == "problem" for r in m.rooms),
+            lambda m: any(r.room == ROOM and r.status == "problem" for r in m.rooms),
             timeout=3.0,
         )
-    (room,) = [r for r in changed.rooms if r["room"] == ROOM]
-    assert room["reasons"][0]["code"] == "net.ap_unreachable"
+    (room,) = [r for r in changed.rooms if r.room == ROOM]
+    assert room.reasons[0].code == "net.ap_unreachable"
     fleet = SimulatedFleet(
         Scenario([agent(d, ROOM) for d in DEVICES], conditions={}),
         f"ws://127.0.0.1:{hub.port}", AGENT_TOKEN, tmp_path / "agents", interval_s=0.5,
@@ -115,7 +115,7 @@ async def test_an_unreachable_ap_is_shown_and_cited_by_the_room_outage(
         assert await fleet.wait_connected(15) == len(DEVICES)
         await start_session(hub)
         await asyncio.gather(*(fleet.drop(d) for d in DEVICES[:12]))
-        incidents = await until(lambda: hub.desk.incidents_json(), 8, "the room outage")
+        incidents = await until(hub.desk.incident_views, 8, "the room outage")
     finally:
         await fleet.stop()
     (outage,) = incidents

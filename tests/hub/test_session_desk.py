@@ -26,11 +26,19 @@ from testday_agent.protocol import (
 )
 from websockets.asyncio.client import ClientConnection, connect
 
-from testday.console_client.messages import DeskChanged, RequestError, Snapshot
+from testday.config.files import DATABASE_FILE
+from testday.console_protocol.desk_views import IncidentView, SessionView
+from testday.console_protocol.desk_views import RosterEntry as RosterView
+from testday.console_protocol.messages import DeskChanged, Snapshot
+from testday.console_protocol.requests import (
+    IncidentAddRequest,
+    RequestError,
+    SessionActionRequest,
+)
 from testday.core import hash_chain
 from testday.core.incident_fields import TimedLine
 from testday.core.sessions import RosterEntry, Session, apply
-from testday.hub.hub import DATABASE_FILE, Hub, HubSettings
+from testday.hub.hub import Hub, HubSettings
 from testday.store.database import Store
 from testday.store.incident_store import ChainConflictError, IncidentStore
 from testday.store.session_store import SessionStore
@@ -73,9 +81,11 @@ async def create(hub: Hub, session: Session) -> None:
         await store.close()
 
 
-async def act(hub: Hub, action: str, session_id: str = "g7-math", **extra: Any) -> dict[str, Any]:
-    args = {"session_id": session_id, "action": action, **extra}
-    return (await hub.desk.request("session.action", args, "ta"))["session"]
+async def act(hub: Hub, action: str, session_id: str = "g7-math", note: str = "") -> SessionView:
+    ask = SessionActionRequest(session_id=session_id, action=action, note=note)  # type: ignore[arg-type]
+    answer = await hub.answer(ask, "ta")
+    assert answer.session is not None
+    return answer.session
 
 
 async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -86,9 +96,16 @@ async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
     return found
 
 
-def incident_args(**extra: Any) -> dict[str, Any]:
-    return {"category": "technical", "subcategory": "device_failure", "severity": "procedural",
-            "room": "112", "description": "Screen froze; student moved", **extra}  # fmt: skip
+def new_incident(**extra: Any) -> IncidentAddRequest:
+    fields = {"category": "technical", "subcategory": "device_failure", "severity": "procedural",
+              "room": "112", "description": "Screen froze; student moved", **extra}  # fmt: skip
+    return IncidentAddRequest(**fields)
+
+
+async def add_incident(hub: Hub, actor: str = "ta", **extra: Any) -> IncidentView:
+    answer = await hub.answer(new_incident(**extra), actor)
+    assert answer.incident is not None
+    return answer.incident
 
 
 def api_get(port: int, what: str) -> Any:
@@ -117,18 +134,18 @@ async def agent(hub: Hub, device_id: str, room: str = "112") -> ClientConnection
 async def test_session_actions_move_the_session_and_are_stored(hub: Hub) -> None:
     """start, pause, resume and end through the hub; each transition is in the store."""
     await create(hub, planned())
-    assert (await act(hub, "start"))["state"] == "in_progress"
+    assert (await act(hub, "start")).state == "in_progress"
     paused = await act(hub, "pause", note="fire drill")
-    assert paused["state"] == "paused" and paused["paused_since"] is not None
-    assert paused["pause_limit_s"] == 20 * 60 and paused["pause_lead_s"] == 5 * 60
-    assert (await act(hub, "resume"))["state"] == "in_progress"
+    assert paused.state == "paused" and paused.paused_since is not None
+    assert paused.pause_limit_s == 20 * 60 and paused.pause_lead_s == 5 * 60
+    assert (await act(hub, "resume")).state == "in_progress"
     ended = await act(hub, "end")
-    assert ended["state"] == "completed"
-    assert [(h["action"], h["actor"]) for h in ended["history"]] == [
+    assert ended.state == "completed"
+    assert [(h.action, h.actor) for h in ended.history] == [
         ("start", "ta"), ("pause", "ta"), ("resume", "ta"), ("end", "ta"),
     ]  # fmt: skip
-    assert ended["history"][1]["note"] == "fire drill"
-    assert ended["roster"] == {"1000001": "dev-a"}
+    assert ended.history[1].note == "fire drill"
+    assert ended.roster == (RosterView(student="1000001", device_id="dev-a"),)
     assert hub.store is not None
     assert (await SessionStore(hub.store).load())["g7-math"].state == "completed"
 
@@ -142,11 +159,11 @@ async def test_illegal_action_unknown_session_and_bad_requests_are_refused(hub: 
         await act(hub, "start", session_id="nope")
     with pytest.raises(RequestError, match="unknown action 'fly'"):
         await act(hub, "fly")
-    with pytest.raises(RequestError, match=r"session.action needs action"):
-        await hub.desk.request("session.action", {"session_id": "g7-math"}, "ta")
+    with pytest.raises(RequestError, match=r"session.action needs session_id"):
+        await act(hub, "start", session_id=" ")
     with pytest.raises(RequestError, match=r"unknown request 'session.delete'"):
-        await hub.desk.request("session.delete", {}, "ta")
-    assert hub.desk.sessions_json()[0]["state"] == "scheduled"
+        await hub.answer("session.delete", "ta")  # type: ignore[arg-type]
+    assert hub.desk.session_views()[0].state == "scheduled"
 
 
 async def test_check_sweeps_the_session_rooms_on_the_live_fleet(hub: Hub) -> None:
@@ -155,12 +172,12 @@ async def test_check_sweeps_the_session_rooms_on_the_live_fleet(hub: Hub) -> Non
     await until(lambda: "dev-a" in hub.fleet.devices, 5, "dev-a known")
     await create(hub, planned(roster={"1000001": "dev-a", "1000002": "dev-gone"}))
     session = await act(hub, "check")
-    sweep = session["sweep"]
-    assert session["state"] == "checking" and sweep is not None
-    assert sweep["ready"] is False
-    assert [u["device_id"] for u in sweep["unseen_roster"]] == ["dev-gone"]
-    must_fix_here = [f["device_id"] for f in sweep["rooms"]["112"]]
-    assert sweep["must_fix"] == len(must_fix_here) + 1
+    sweep = session.sweep
+    assert session.state == "checking" and sweep is not None
+    assert sweep.ready is False
+    assert [u.device_id for u in sweep.unseen_roster] == ["dev-gone"]
+    must_fix_here = [f.device_id for f in sweep.rooms["112"]]
+    assert sweep.must_fix == len(must_fix_here) + 1
 
     hub.desk.sweep_every_s = 0.2  # a checking session is swept again as the fleet changes
     async with hub.subscribe() as feed:
@@ -170,18 +187,19 @@ async def test_check_sweeps_the_session_rooms_on_the_live_fleet(hub: Hub) -> Non
             message = await asyncio.wait_for(anext(feed), 5)
             if isinstance(message, DeskChanged) and message.sessions:
                 break
-    assert message.sessions[0]["sweep"]["unseen_roster"] == []
+    assert message.sessions[0].sweep is not None and message.sessions[0].sweep.unseen_roster == ()
     await asyncio.sleep(3 * 0.2)
-    assert hub.desk.sessions_json()[0]["sweep"]["unseen_roster"] == []
+    swept = hub.desk.session_views()[0].sweep
+    assert swept is not None and swept.unseen_roster == ()
     await ws.close()
     await late.close()
 
 
 async def test_sessions_and_incidents_are_served_to_operators(hub: Hub) -> None:
-    """GET /api/sessions and /api/incidents answer with the feed's dicts, behind the secret."""
+    """GET /api/sessions and /api/incidents answer with the feed's views, behind the secret."""
     await create(hub, planned())
     await act(hub, "start")
-    await hub.desk.request("incident.add", incident_args(), "ta")
+    await add_incident(hub)
     sessions = await asyncio.to_thread(api_get, hub.port, "sessions")
     incidents = await asyncio.to_thread(api_get, hub.port, "incidents")
     assert [s["state"] for s in sessions] == ["in_progress"]
@@ -195,16 +213,15 @@ async def test_incident_add_survives_a_restart_and_the_chain_verifies(
     async with Hub(settings) as hub:
         await create(hub, planned())
         await act(hub, "start")
-        answer = await hub.desk.request("incident.add", incident_args(devices=["dev-a"]), "rivera")
-        incident = answer["incident"]
-        assert (incident["id"], incident["source"], incident["created_by"]) == (
+        incident = await add_incident(hub, "rivera", devices=("dev-a",))
+        assert (incident.id, incident.source, incident.created_by) == (
             "INC-00001", "dashboard", "rivera",
         )  # fmt: skip
-        assert incident["session_id"] == "g7-math"
-        assert incident["students"] == ["1000001"]  # from the room's live session roster
-        assert incident["sequence"][0]["text"] == "Screen froze; student moved"
+        assert incident.session_id == "g7-math"
+        assert incident.students == ("1000001",)  # from the room's live session roster
+        assert incident.sequence[0].text == "Screen froze; student moved"
     async with Hub(settings) as again:
-        assert again.desk.incidents_json() == [incident]
+        assert again.desk.incident_views() == [incident]
         assert again.store is not None
         entries = await IncidentStore(again.store).load()
         assert hash_chain.verify(entries).ok and len(entries) == 1
@@ -213,14 +230,14 @@ async def test_incident_add_survives_a_restart_and_the_chain_verifies(
 async def test_incident_add_refusals_name_the_field(hub: Hub) -> None:
     """A bad category, a missing description or a non-state-ID student is refused by name."""
     with pytest.raises(RequestError, match=r"^category: 'weather' is not one of"):
-        await hub.desk.request("incident.add", incident_args(category="weather"), "ta")
+        await add_incident(hub, category="weather")
     with pytest.raises(RequestError, match=r"incident.add needs description"):
-        await hub.desk.request("incident.add", incident_args(description=""), "ta")
+        await add_incident(hub, description="")
     with pytest.raises(RequestError, match="affected_students: 'Jane Doe' is not a state ID"):
-        await hub.desk.request("incident.add", incident_args(students=["Jane Doe"]), "ta")
+        await add_incident(hub, students=("Jane Doe",))
     with pytest.raises(RequestError, match="subcategory: 'fire_drill' is not one of technical"):
-        await hub.desk.request("incident.add", incident_args(subcategory="fire_drill"), "ta")
-    assert hub.desk.incidents_json() == []
+        await add_incident(hub, subcategory="fire_drill")
+    assert hub.desk.incident_views() == []
 
 
 async def test_a_session_started_by_another_writer_shows_up_within_ticks(hub: Hub) -> None:
@@ -233,7 +250,7 @@ async def test_a_session_started_by_another_writer_shows_up_within_ticks(hub: Hu
     finally:
         await store.close()
     states = await until(
-        lambda: [s["state"] for s in hub.desk.sessions_json()], 3 * 0.2 + 2, "session followed"
+        lambda: [s.state for s in hub.desk.session_views()], 3 * 0.2 + 2, "session followed"
     )
     assert states == ["in_progress"]
     assert hub.desk.live_session("112") is not None
@@ -247,31 +264,30 @@ async def test_an_incident_logged_by_the_cli_shows_up_and_the_next_id_follows(hu
                "--description", "Lost power", "--by", "chen"]  # fmt: skip
     done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    cli = await until(hub.desk.incidents_json, 5, "CLI incident followed")
-    assert [(i["id"], i["source"], i["created_by"]) for i in cli] == [("INC-00001", "cli", "chen")]
-    answer = await hub.desk.request("incident.add", incident_args(), "rivera")
-    assert answer["incident"]["id"] == "INC-00002"
+    cli = await until(hub.desk.incident_views, 5, "CLI incident followed")
+    assert [(i.id, i.source, i.created_by) for i in cli] == [("INC-00001", "cli", "chen")]
+    assert (await add_incident(hub, "rivera")).id == "INC-00002"
 
 
 async def test_a_subscriber_gets_the_desk_in_its_snapshot_and_changes_after(hub: Hub) -> None:
     """The snapshot carries sessions and incidents; an action arrives as one DeskChanged."""
     await create(hub, planned())
-    await until(hub.desk.sessions_json, 3, "session followed")
+    await until(hub.desk.session_views, 3, "session followed")
     async with hub.subscribe() as feed:
         snapshot = await anext(feed)
         assert isinstance(snapshot, Snapshot)
-        assert [s["id"] for s in snapshot.sessions] == ["g7-math"] and snapshot.incidents == []
+        assert [s.id for s in snapshot.sessions] == ["g7-math"] and snapshot.incidents == []
         await act(hub, "start")
-        await hub.desk.request("incident.add", incident_args(), "ta")
-        sessions: list[dict[str, Any]] = []
-        incidents: list[dict[str, Any]] = []
+        await add_incident(hub)
+        sessions: list[SessionView] = []
+        incidents: list[IncidentView] = []
         while not (sessions and incidents):
             message = await asyncio.wait_for(anext(feed), 5)
             if isinstance(message, DeskChanged):
                 sessions += message.sessions
                 incidents += message.incidents
-    assert sessions[-1]["state"] == "in_progress"
-    assert incidents[-1]["id"] == "INC-00001"
+    assert sessions[-1].state == "in_progress"
+    assert incidents[-1].id == "INC-00001"
 
 
 async def test_a_lost_device_is_drafted_but_a_persons_sequence_is_never_redrafted(
@@ -283,29 +299,29 @@ async def test_a_lost_device_is_drafted_but_a_persons_sequence_is_never_redrafte
     await create(hub, planned())
     await act(hub, "start")
     await ws.close()
-    found = await until(hub.desk.incidents_json, WINDOW_S + 3, "device_lost incident")
-    assert [(i["subcategory"], i["devices"], i["students"]) for i in found] == [
-        ("device_lost", ["dev-a"], ["1000001"])
+    found = await until(hub.desk.incident_views, WINDOW_S + 3, "device_lost incident")
+    assert [(i.subcategory, i.devices, i.students) for i in found] == [
+        ("device_lost", ("dev-a",), ("1000001",))
     ]
-    assert found[0]["sequence"][0]["text"].endswith("lab-dev-a (room 112) disconnected")
+    assert found[0].sequence[0].text.endswith("lab-dev-a (room 112) disconnected")
 
     store = await other_writer(hub)  # the technician edits it from another console
     try:
         incidents = IncidentStore(store)
         log = await incidents.load_log(names_allowed=True)
         mine = (TimedLine(datetime.now().astimezone(), "Cable pulled by a student"),)
-        log.append(log.change(found[0]["id"], "rivera", datetime.now().astimezone(), sequence=mine))
+        log.append(log.change(found[0].id, "rivera", datetime.now().astimezone(), sequence=mine))
         await incidents.append(log.entries[-1:])
     finally:
         await store.close()
-    await until(lambda: len(hub.desk.incidents_json()[0]["sequence"]) == 1 and
-                hub.desk.incidents_json()[0]["sequence"][0]["text"].startswith("Cable"),
+    await until(lambda: len(hub.desk.incident_views()[0].sequence) == 1 and
+                hub.desk.incident_views()[0].sequence[0].text.startswith("Cable"),
                 3, "edit followed")  # fmt: skip
     ws = await agent(hub, "dev-a")  # back: a draft would now say "reconnected"
     await until(lambda: hub.fleet.devices["dev-a"].connections, 5, "dev-a back")
     await asyncio.sleep(5 * 0.2)
-    sequence = hub.desk.incidents_json()[0]["sequence"]
-    assert [line["text"] for line in sequence] == ["Cable pulled by a student"]
+    sequence = hub.desk.incident_views()[0].sequence
+    assert [line.text for line in sequence] == ["Cable pulled by a student"]
     await ws.close()
 
 
@@ -333,7 +349,7 @@ async def test_a_writer_racing_the_hub_never_forks_the_chain(hub: Hub) -> None:
     logged = []
     for _ in range(10):
         try:
-            logged.append(await hub.desk.request("incident.add", incident_args(), "ta"))
+            logged.append(await add_incident(hub))
         except RequestError as exc:
             assert "try again" in str(exc)  # two conflicts in a row: the operator retries
         await asyncio.sleep(0.01)
@@ -345,9 +361,9 @@ async def test_a_writer_racing_the_hub_never_forks_the_chain(hub: Hub) -> None:
     entries = await IncidentStore(hub.store).load()
     assert hash_chain.verify(entries).ok
     assert len(entries) == written + len(logged)
-    ids = [i["incident"]["id"] for i in logged]
+    ids = [i.id for i in logged]
     assert len(set(ids)) == len(ids)
-    await until(lambda: len(hub.desk.incidents_json()) == len(entries), 3, "all followed")
+    await until(lambda: len(hub.desk.incident_views()) == len(entries), 3, "all followed")
 
 
 async def test_incidents_carry_the_sites_deadline_clocks(settings: HubSettings) -> None:
@@ -355,13 +371,11 @@ async def test_incidents_carry_the_sites_deadline_clocks(settings: HubSettings) 
     site = settings.data_dir / "site.toml"
     site.write_text(site.read_text() + '\n[site.deadlines]\nstate = "washoe"\n')
     async with Hub(settings) as hub:
-        answer = await hub.desk.request("incident.add", incident_args(), "rivera")
-    incident = answer["incident"]
-    start = incident["occurred_at"]
-    assert [
-        (c["label"], round((c["due"] - start) / 3600), c["met"]) for c in incident["deadlines"]
-    ] == [
+        incident = await add_incident(hub, "rivera")
+    start = incident.occurred_at
+    assert start is not None
+    assert [(c.label, round((c.due - start) / 3600), c.met) for c in incident.deadlines] == [
         ("notify", 24, False),
         ("file", 14 * 24, False),
     ]
-    assert incident["deadline"] == incident["deadlines"][0]["due"]
+    assert incident.deadline == incident.deadlines[0].due

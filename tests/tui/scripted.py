@@ -10,27 +10,32 @@ from datetime import UTC
 from typing import Any
 
 from testday_agent.protocol import AppFacts, BatteryFacts, Facts
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
-from testday.console_client.messages import (
-    DeviceDict,
-    DevicesChanged,
-    EventDict,
-    HubMessage,
-    NetDeviceDict,
-    RoomNetworkDict,
-    Sink,
-    Snapshot,
+from testday.console_protocol.device_views import (
+    DeviceView,
+    EventView,
+    Presence,
+    SiteRoom,
+    SiteView,
 )
+from testday.console_protocol.messages import DevicesChanged, HubMessage, Sink, Snapshot
+from testday.console_protocol.requests import Answer, HubRequest
 from testday.core.fleet import Device
 from testday.core.readiness import Observed, evaluate
-from testday.hub.device_rows import device_json
+from testday.hub.device_views import device_view
 from testday.tui.app import TestdayApp
+from testday.tui.widgets.room_card import RoomCard
 from tests.core.devices import NOW, PROFILE, battery_at, drain, endpoint_down, healthy, with_
 
 SIZE = (100, 30)
 OPERATOR = "proctor1"
-SITE = {"name": "Lincoln High", "rooms": {"101": PROFILE.id, "112": PROFILE.id}}
+SITE = SiteView(
+    name="Lincoln High",
+    rooms=(SiteRoom(room="101", profile=PROFILE.id), SiteRoom(room="112", profile=PROFILE.id)),
+)
 
 
 class FrozenClock:
@@ -46,14 +51,14 @@ class FrozenClock:
         self.now += seconds
 
 
-Request = tuple[str, dict[str, Any], str]  # op, args, actor
+Request = tuple[HubRequest, str]  # what was asked, and by whom
 
 
 class ScriptedClient:
     """A HubClient that delivers exactly the messages a test pushes, in order.
 
-    Requests are recorded; each is answered with the next reply a test queued (a dict, or an
-    exception to raise), else with an empty dict.
+    Requests are recorded; each is answered with the next reply a test queued (an Answer, or an
+    exception to raise), else with an empty Answer.
     """
 
     description = "scripted hub"
@@ -62,15 +67,15 @@ class ScriptedClient:
         self._queue: asyncio.Queue[HubMessage] = asyncio.Queue()
         self.closed = False
         self.requests: list[Request] = []
-        self.replies: deque[dict[str, Any] | Exception] = deque()
+        self.replies: deque[Answer | Exception] = deque()
         self.push(*messages)
 
-    def reply(self, *replies: dict[str, Any] | Exception) -> None:
+    def reply(self, *replies: Answer | Exception) -> None:
         self.replies.extend(replies)
 
-    async def request(self, op: str, args: dict[str, Any], actor: str) -> dict[str, Any]:
-        self.requests.append((op, args, actor))
-        reply = self.replies.popleft() if self.replies else {}
+    async def request(self, ask: HubRequest, actor: str) -> Answer:
+        self.requests.append((ask, actor))
+        reply = self.replies.popleft() if self.replies else Answer()
         if isinstance(reply, Exception):
             raise reply
         return reply
@@ -106,9 +111,9 @@ async def settle(pilot: Pilot[Any], client: ScriptedClient) -> None:
 
 @asynccontextmanager
 async def noting_dashboard(
-    client: ScriptedClient,
+    client: ScriptedClient, size: tuple[int, int] = SIZE
 ) -> AsyncIterator[tuple[TestdayApp, Pilot[None], list[str]]]:
-    """The app on ``client`` at 100×30, and the notifications it raised ("title: message")."""
+    """The app on ``client`` (at 100×30), and the notifications it raised ("title: message")."""
     app = TestdayApp(client, clock=FrozenClock(), tz=UTC, operator=OPERATOR)
     notes: list[str] = []
     notify = app.notify
@@ -118,9 +123,25 @@ async def noting_dashboard(
         notify(message, title=title, **kw)
 
     app.notify = recording  # type: ignore[method-assign]
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot, client)
         yield app, pilot, notes
+
+
+def row_ids(table: DataTable[Any]) -> list[str]:
+    """A table's row keys in display order."""
+    keys = (table.coordinate_to_cell_key(Coordinate(r, 0)).row_key for r in range(table.row_count))
+    return [str(key.value) for key in keys]
+
+
+def row_texts(table: DataTable[Any], row_id: str) -> dict[str, str]:
+    """One row's cells as shown, keyed by column."""
+    columns = [str(column.key.value) for column in table.columns.values()]
+    return {key: cell.plain for key, cell in zip(columns, table.get_row(row_id), strict=True)}
+
+
+def room_card(app: TestdayApp, room: str) -> RoomCard:
+    return next(c for c in app.screen.query(RoomCard) if c.room == room)
 
 
 # --- a small fleet, judged by the real readiness engine ------------------------------------------
@@ -132,11 +153,11 @@ def make_device(
     facts: Facts | None = None,
     *,
     hostname: str | None = None,
-    presence: str = "online",
+    presence: Presence = "online",
     last_seen: float = NOW - 5,
     samples: Iterable[tuple[float, float, bool]] = (),
-) -> DeviceDict:
-    """A device dict exactly as the hub serves it (device_json), with a real verdict."""
+) -> DeviceView:
+    """A device exactly as the hub serves it (device_view), with a real verdict."""
     facts = healthy() if facts is None else facts
     device = Device(
         device_id=device_id,
@@ -149,26 +170,27 @@ def make_device(
         last_seen=last_seen,
         last_seq=42,
         facts=facts,
-        presence=presence,  # type: ignore[arg-type]
+        presence=presence,
+        profile_id=PROFILE.id,
     )
     if presence != "offline":
         device.connections = {"c1": "10.0.0.9:50000"}
     device.battery_samples.extend(samples)
     observed = Observed(
         facts=facts,
-        presence=presence,  # type: ignore[arg-type]
+        presence=presence,
         last_seen=last_seen,
         battery_samples=tuple(samples),
     )
     device.verdict = evaluate(PROFILE, observed, NOW, tz=UTC)
-    return device_json(device, PROFILE.id)
+    return device_view(device)
 
 
 def outdated_app() -> Facts:
     return with_(healthy(), apps=[AppFacts(name="TestApp", installed=True, version="1.12.0")])
 
 
-def fleet() -> list[DeviceDict]:
+def fleet() -> list[DeviceView]:
     """Three rooms: one all ready, one with every kind of problem, one without a site profile."""
     draining = drain(start=37.0, per_min=0.9)
     return [
@@ -188,7 +210,7 @@ def fleet() -> list[DeviceDict]:
     ]
 
 
-def events() -> list[EventDict]:
+def events() -> list[EventView]:
     return [
         event(NOW - 1200, "device.disconnected", "c112-04", "112", peer="10.0.0.4", why="closed"),
         event(NOW - 1190, "verdict.changed", "c112-04", "112", status="offline", was="ready"),
@@ -199,83 +221,19 @@ def events() -> list[EventDict]:
     ]  # fmt: skip
 
 
-def event(ts: float, kind: str, device_id: str, room: str, **data: Any) -> EventDict:
-    return {"ts": ts, "kind": kind, "device_id": device_id, "room": room, "data": data}
+def event(ts: float, kind: str, device_id: str, room: str, **data: Any) -> EventView:
+    return EventView(ts=ts, kind=kind, device_id=device_id, room=room, data=data)
 
 
-def snapshot(devices: list[DeviceDict] | None = None) -> Snapshot:
+def snapshot(devices: list[DeviceView] | None = None) -> Snapshot:
     devices = fleet() if devices is None else devices
     history = {
         "c112-06": [(float(t), float(p), bool(plugged)) for t, p, plugged in drain(37.0, 0.9)]
     }
-    return Snapshot(devices, events(), NOW, SITE, history)
-
-
-def changed(*devices: DeviceDict, hub_time: float = NOW) -> DevicesChanged:
-    return DevicesChanged(list(devices), hub_time)
-
-
-# --- the network watch: an access point, a switch and a UPS serving rooms 101 and 112 -----------
-
-
-def net_device(name: str, kind: str, rooms: tuple[str, ...], **state: Any) -> NetDeviceDict:
-    """A NetDeviceDict as the hub serves it (network_rows.net_device_json), polled 12 s ago."""
-    base: NetDeviceDict = {
-        "name": name, "kind": kind, "address": f"10.0.0.{len(name)}", "rooms": list(rooms),
-        "capacity": 30 if kind == "access_point" else None, "reachable": True,
-        "unreachable_since": None, "failure": None, "detail": "", "last_poll": NOW - 12,
-        "uptime_s": 86_400.0 * 3, "rebooted_at": None, "description": f"{kind} {name}",
-        "ap_clients": None, "ups": None, "interfaces": [],
-    }  # fmt: skip
-    return {**base, **state}
-
-
-def port(
-    index: int, name: str, room: str | None, *, up: bool = True, util: float = 0.41
-) -> dict[str, Any]:
-    return {"index": index, "name": name, "up": up, "speed_bps": 1_000_000_000,
-            "in_bps": util * 1e9, "out_bps": 2e6, "utilisation": util if up else None,
-            "errors_per_s": 0.0, "room": room}  # fmt: skip
-
-
-def net_devices() -> list[NetDeviceDict]:
-    return [
-        net_device("ap-112", "access_point", ("112",), ap_clients=28),
-        net_device("ap-101", "access_point", ("101",), ap_clients=12),
-        net_device(
-            "sw-1", "switch", ("101", "112"),
-            interfaces=[port(12, "Gi0/12", "112"), port(13, "Gi0/13", "101", util=0.03)],
-        ),
-        net_device("ups-1", "ups", ("112",),
-                   ups={"on_battery": False, "charge_percent": 100, "minutes_left": 40,
-                        "battery_status": 2}),
-    ]  # fmt: skip
-
-
-def room_net(room: str, status: str, summary: str, *reasons: dict[str, Any]) -> RoomNetworkDict:
-    return {"room": room, "status": status, "summary": summary, "reasons": list(reasons)}
-
-
-def net_reason(code: str, severity: str, device: str, message: str) -> dict[str, Any]:
-    return {"code": code, "severity": severity, "message": message, "device": device,
-            "value": None, "threshold": None}  # fmt: skip
-
-
-def net_rooms() -> list[RoomNetworkDict]:
-    busy = net_reason(
-        "net.ap_over_capacity", "warning", "ap-112",
-        "Access point ap-112 carries 28 devices, close to the 30 it serves well for testing",
-    )  # fmt: skip
-    return [
-        room_net("101", "ok", "AP ap-101 · 12 clients / 30 · uplink 3 %"),
-        room_net("112", "warning", "AP ap-112 · 28 clients / 30 · uplink 41 %", busy),
-    ]
-
-
-def network_snapshot() -> Snapshot:
-    """The sample fleet with the network watch's devices and room health."""
-    base = snapshot()
     return Snapshot(
-        base.devices, base.events, NOW, SITE, base.battery_history,
-        network_devices=net_devices(), network_rooms=net_rooms(),
-    )  # fmt: skip
+        devices=devices, events=events(), hub_time=NOW, site=SITE, battery_history=history
+    )
+
+
+def changed(*devices: DeviceView, hub_time: float = NOW) -> DevicesChanged:
+    return DevicesChanged(devices=list(devices), hub_time=hub_time)

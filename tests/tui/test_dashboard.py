@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
 
-from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from testday.console_client.messages import ConnectionState, EventsAppended, Snapshot
+from testday.console_protocol.device_views import SiteView
+from testday.console_protocol.messages import ConnectionState, EventsAppended, Snapshot
 from testday.tui.app import TestdayApp
 from testday.tui.screens.detail import DeviceDetailScreen
 from testday.tui.screens.devices import DevicesScreen
@@ -24,27 +24,28 @@ from testday.tui.widgets.status_line import StatusLine
 from tests.core.devices import NOW, battery_at
 from tests.tui.scripted import (
     SITE,
+    SIZE,
     FrozenClock,
     ScriptedClient,
     changed,
     event,
     make_device,
+    noting_dashboard,
     outdated_app,
+    row_ids,
+    row_texts,
     settle,
     snapshot,
 )
-
-SIZE = (100, 30)
 
 
 @asynccontextmanager
 async def dashboard(
     client: ScriptedClient | None = None,
 ) -> AsyncIterator[tuple[TestdayApp, Pilot[None], ScriptedClient]]:
+    """The app on ``client`` (by default the sample fleet) at 100×30, with that client."""
     client = client or ScriptedClient(snapshot())
-    app = TestdayApp(client, clock=FrozenClock(), tz=UTC)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, client)
+    async with noting_dashboard(client) as (app, pilot, _notes):
         yield app, pilot, client
 
 
@@ -55,32 +56,22 @@ async def devices_screen(app: TestdayApp, pilot: Pilot[None]) -> DeviceTable:
     return app.screen.query_one(DeviceTable)
 
 
-def row_ids(table: DeviceTable) -> list[str]:
-    """Device ids in display order."""
-    keys = (table.coordinate_to_cell_key(Coordinate(r, 0)).row_key for r in range(table.row_count))
-    return [str(key.value) for key in keys]
-
-
-def cell(table: DeviceTable, device_id: str, column: str) -> str:
-    return table.get_cell(device_id, column).plain
-
-
 async def test_snapshot_then_changes_update_the_cells() -> None:
     """A Snapshot fills the table problems first; a DevicesChanged updates those cells in place."""
     async with dashboard() as (app, pilot, client):
         table = await devices_screen(app, pilot)
         ids = row_ids(table)
         assert ids[:5] == ["c112-04", "lab-05", "c112-05", "c112-06", "lib-02"]
-        assert cell(table, "lab-01", "verdict") == "ready"
-        assert cell(table, "lab-01", "battery") == "95%"
-        assert cell(table, "c112-06", "battery") == "37% empty 08:41"
-        assert cell(table, "c112-04", "seen") == "20m ago"
+        assert row_texts(table, "lab-01")["verdict"] == "ready"
+        assert row_texts(table, "lab-01")["battery"] == "95%"
+        assert row_texts(table, "c112-06")["battery"] == "37% empty 08:41"
+        assert row_texts(table, "c112-04")["seen"] == "20m ago"
 
         client.push(changed(make_device("lab-01", "101", battery_at(8.0, plugged=False))))
         await settle(pilot, client)
-        assert cell(table, "lab-01", "verdict") == "not ready"
-        assert cell(table, "lab-01", "battery") == "8%"
-        assert cell(table, "lab-01", "problem") == "Battery critical"
+        assert row_texts(table, "lab-01")["verdict"] == "not ready"
+        assert row_texts(table, "lab-01")["battery"] == "8%"
+        assert row_texts(table, "lab-01")["problem"] == "Battery critical"
         assert table.row_count == 13
 
 
@@ -91,8 +82,10 @@ async def test_new_devices_are_added_and_removed_ones_dropped() -> None:
         client.push(changed(make_device("lib-03", "Library")))
         await settle(pilot, client)
         assert "lib-03" in row_ids(table)
-        fewer = [d for d in snapshot().devices if d["id"] != "lab-02"]
-        client.push(Snapshot(fewer, [], NOW, {"name": "Lincoln High"}))
+        fewer = [d for d in snapshot().devices if d.id != "lab-02"]
+        client.push(
+            Snapshot(devices=fewer, events=[], hub_time=NOW, site=SiteView(name="Lincoln High"))
+        )
         await settle(pilot, client)
         assert "lab-02" not in row_ids(table)
         assert "lib-03" not in row_ids(table)
@@ -148,7 +141,7 @@ async def test_enter_opens_detail_with_reasons_and_escape_returns() -> None:
         assert "now not ready (was warning)" in text  # its event history
         await pilot.press("escape")
         assert isinstance(app.screen, DevicesScreen)
-        assert table.cursor_device_id == "c112-06"
+        assert table.cursor_id == "c112-06"
 
 
 async def test_detail_follows_the_device_live() -> None:
@@ -199,14 +192,15 @@ async def test_cursor_stays_on_the_same_device_when_rows_resort() -> None:
         client.push(changed(make_device("c112-01", "112", outdated_app())))
         await settle(pilot, client)
         assert row_ids(table).index("c112-01") < row_ids(table).index("lab-03")
-        assert table.cursor_device_id == "lab-03"
+        assert table.cursor_id == "lab-03"
         assert table.cursor_row == before + 1
 
 
 async def test_cursor_row_keeps_its_line_on_screen_when_scrolled() -> None:
     """Scrolled down a long list, a re-sort leaves the selected device on the same screen line."""
     devices = [make_device(f"d-{i:03d}", "101") for i in range(120)]
-    async with dashboard(ScriptedClient(Snapshot(devices, [], NOW, SITE))) as (app, pilot, client):
+    client = ScriptedClient(Snapshot(devices=devices, events=[], hub_time=NOW, site=SITE))
+    async with dashboard(client) as (app, pilot, client):
         table = await devices_screen(app, pilot)
         table.move_cursor(row=80)
         await pilot.pause()
@@ -215,7 +209,7 @@ async def test_cursor_row_keeps_its_line_on_screen_when_scrolled() -> None:
         client.push(changed(make_device("d-100", "101", outdated_app())))  # jumps to the top
         await settle(pilot, client)
         assert row_ids(table)[0] == "d-100"
-        assert table.cursor_device_id == "d-080"
+        assert table.cursor_id == "d-080"
         assert table.cursor_row == 81
         assert table.cursor_row - int(table.scroll_y) == line
 
@@ -294,16 +288,15 @@ async def test_a_failing_client_becomes_a_notification_not_a_crash() -> None:
 async def test_growing_age_text_fits_its_column() -> None:
     """ "9s ago" becoming "10s ago" as the clock moves is shown whole, not clipped."""
     clock = FrozenClock()
-    recent = make_device("lab-01", "101", battery_at(95.0, plugged=False))
-    recent["last_seen"] = clock() - 9
+    recent = make_device("lab-01", "101", battery_at(95.0, plugged=False), last_seen=clock() - 9)
     client = ScriptedClient(snapshot([recent]))
     app = TestdayApp(client, clock=clock, tz=UTC)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, client)
         table = await devices_screen(app, pilot)
-        assert cell(table, "lab-01", "seen") == "9s ago"
+        assert row_texts(table, "lab-01")["seen"] == "9s ago"
         clock.advance(1)
         await pilot.pause(0.6)
-        assert cell(table, "lab-01", "seen") == "10s ago"
+        assert row_texts(table, "lab-01")["seen"] == "10s ago"
         column = next(c for c in table.columns.values() if c.key.value == "seen")
         assert column.get_render_width(table) - 2 * table.cell_padding >= len("10s ago")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select
 
-from testday.console_client.messages import RequestError
+from testday.console_protocol.requests import Answer, IncidentAddRequest, RequestError
 from testday.tui.screens.incident_detail import IncidentDetailScreen
 from testday.tui.screens.incident_form import IncidentForm
 from testday.tui.screens.incidents import IncidentsScreen
@@ -16,11 +16,18 @@ from tests.tui.scripted import OPERATOR, ScriptedClient, settle, snapshot
 from tests.tui.scripted import noting_dashboard as dashboard
 
 
+def asked(client: ScriptedClient) -> IncidentAddRequest:
+    """The last request the dashboard made, which must be a new incident."""
+    ask, _actor = client.requests[-1]
+    assert isinstance(ask, IncidentAddRequest)
+    return ask
+
+
 async def test_logging_an_incident_on_the_selected_device_takes_three_keys() -> None:
     """`d`, `n`, the description, Enter: the request names the device, its room, session,
     student and a category from its worst reason."""
     client = ScriptedClient(snapshot(), desk(running()))
-    client.reply({"incident": make_incident("inc-0042")})
+    client.reply(Answer(incident=make_incident("inc-0042")))
     async with dashboard(client) as (app, pilot, notes):
         keys = 0
 
@@ -37,22 +44,17 @@ async def test_logging_an_incident_on_the_selected_device_takes_three_keys() -> 
         await press("enter")
         await pilot.pause()
         assert keys == 3 and keys <= 5
-        assert client.requests == [
-            (
-                "incident.add",
-                {
-                    "category": "technical",
-                    "subcategory": "device_lost",
-                    "severity": "procedural",
-                    "room": "112",
-                    "description": "Tablet went dark mid-test",
-                    "devices": ["c112-04"],
-                    "students": ["1001"],
-                    "session_id": "s-ela",
-                },
-                OPERATOR,
-            )
-        ]
+        asked = IncidentAddRequest(
+            category="technical",
+            subcategory="device_lost",
+            severity="procedural",
+            room="112",
+            description="Tablet went dark mid-test",
+            devices=("c112-04",),
+            students=("1001",),
+            session_id="s-ela",
+        )
+        assert client.requests == [(asked, OPERATOR)]
         assert not isinstance(app.screen, IncidentForm)
         assert "Incident logged: inc-0042 · room 112" in notes
 
@@ -60,7 +62,7 @@ async def test_logging_an_incident_on_the_selected_device_takes_three_keys() -> 
 async def test_a_refused_incident_keeps_the_form_open_with_the_reason() -> None:
     """A RequestError leaves the form and its text in place and shows the hub's message."""
     client = ScriptedClient(snapshot())
-    client.reply(RequestError("room 112 has no open session"), {"incident": make_incident("i2")})
+    client.reply(RequestError("room 112 has no open session"), Answer(incident=make_incident("i2")))
     async with dashboard(client) as (app, pilot, _notes):
         await pilot.press("d", "n", *"Noise", "enter")
         await pilot.pause()
@@ -93,9 +95,9 @@ async def test_the_category_can_be_changed_with_tab() -> None:
         assert form.query_one("#form-subcategory", Select).value == "fire_drill"
         await pilot.press("shift+tab", *"Fire alarm", "enter")
         await pilot.pause()
-        args = client.requests[-1][1]
-        assert (args["category"], args["subcategory"]) == ("disruption", "fire_drill")
-        assert args["devices"] == ["lab-05"] and args["room"] == "101"
+        ask = asked(client)
+        assert (ask.category, ask.subcategory) == ("disruption", "fire_drill")
+        assert ask.devices == ("lab-05",) and ask.room == "101"
 
 
 async def test_room_and_session_keys_prefill_without_a_device() -> None:
@@ -104,18 +106,18 @@ async def test_room_and_session_keys_prefill_without_a_device() -> None:
     async with dashboard(client) as (_app, pilot, _notes):
         await pilot.press("right", "n", *"Fire drill", "enter")  # the 112 card
         await pilot.pause()
-        args = client.requests[-1][1]
-        assert (args["room"], args["devices"], args["session_id"]) == ("112", [], "s-ela")
+        ask = asked(client)
+        assert (ask.room, ask.devices, ask.session_id) == ("112", (), "s-ela")
         await pilot.press("s", "n", *"Late start", "enter")
         await pilot.pause()
-        args = client.requests[-1][1]
-        assert (args["room"], args["session_id"]) == ("112", "s-ela")
+        ask = asked(client)
+        assert (ask.room, ask.session_id) == ("112", "s-ela")
 
 
 async def test_incidents_screen_lists_incidents_newest_first_and_shows_their_timeline() -> None:
     """Incidents above the notable events; Enter shows every field and the drafted timeline."""
     older = make_incident("inc-0001", at=NOW - 300)
-    newer = make_incident("inc-0002", "101", at=NOW - 60, severity="serious", devices=[])
+    newer = make_incident("inc-0002", "101", at=NOW - 60, severity="serious", devices=())
     client = ScriptedClient(snapshot(), desk(incidents=(older, newer)))
     async with dashboard(client) as (app, pilot, _notes):
         await pilot.press("i")
@@ -158,5 +160,5 @@ async def test_n_on_the_incidents_screen_asks_for_the_room_when_none_is_known() 
         assert not client.requests
         await pilot.press(*"Gym", "enter")
         await pilot.pause()
-        assert client.requests[-1][1]["room"] == "Gym"
-        assert client.requests[-1][1]["category"] == "other"
+        assert asked(client).room == "Gym"
+        assert asked(client).category == "other"

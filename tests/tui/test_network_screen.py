@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.coordinate import Coordinate
+import pytest
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
 from textual.widgets import Footer
 
-from testday.cli.network_text import EMPTY
-from testday.console_client.messages import EventsAppended, NetworkChanged
+from testday.console_client.network_text import EMPTY
+from testday.console_protocol.messages import EventsAppended, NetworkChanged
+from testday.console_protocol.network_views import UpsView
 from testday.tui.app import TestdayApp
 from testday.tui.screens.devices import DevicesScreen
 from testday.tui.screens.help import HelpScreen
@@ -17,19 +19,23 @@ from testday.tui.screens.net_device import NetDeviceScreen
 from testday.tui.screens.network import NetworkScreen
 from testday.tui.widgets.event_log import EventLog
 from testday.tui.widgets.field import Field
-from testday.tui.widgets.keyed_table import KeyedTable
 from testday.tui.widgets.network_table import NetDeviceTable, RoomNetTable
-from testday.tui.widgets.room_card import RoomCard
 from tests.core.devices import NOW
 from tests.tui.desk_data import desk, running
-from tests.tui.scripted import (
-    ScriptedClient,
-    event,
+from tests.tui.net_data import (
     net_device,
     net_devices,
     net_reason,
     network_snapshot,
+    port,
     room_net,
+)
+from tests.tui.scripted import (
+    ScriptedClient,
+    event,
+    room_card,
+    row_ids,
+    row_texts,
     settle,
     snapshot,
 )
@@ -48,11 +54,7 @@ def ap_101_down() -> NetworkChanged:
         failure="timeout", detail="no answer within 2 s (2 tries)",
     )  # fmt: skip
     room = room_net("101", "problem", "AP ap-101 unreachable since 07:58", UNREACHABLE)
-    return NetworkChanged([device], [room], NOW)
-
-
-def card(app: TestdayApp, room: str) -> RoomCard:
-    return next(c for c in app.screen.query(RoomCard) if c.room == room)
+    return NetworkChanged(devices=[device], rooms=[room], hub_time=NOW)
 
 
 async def network_view(app: TestdayApp, pilot: Pilot[None]) -> NetworkScreen:
@@ -62,21 +64,11 @@ async def network_view(app: TestdayApp, pilot: Pilot[None]) -> NetworkScreen:
     return app.screen
 
 
-def ids(table: KeyedTable) -> list[str]:
-    keys = (table.coordinate_to_cell_key(Coordinate(r, 0)).row_key for r in range(table.row_count))
-    return [str(key.value) for key in keys]
-
-
-def row(table: KeyedTable, row_id: str) -> dict[str, str]:
-    cells = table.get_row(row_id)
-    return {key: cell.plain for (key, _, _), cell in zip(table.COLUMNS, cells, strict=True)}
-
-
 async def test_room_card_shows_the_network_line_and_its_class() -> None:
     """The network line takes the profile's place (the profile moves to its tooltip)."""
     client = ScriptedClient(network_snapshot())
     async with dashboard(client) as (app, pilot, _notes):
-        c112, library = card(app, "112"), card(app, "Library")
+        c112, library = room_card(app, "112"), room_card(app, "Library")
         line = c112.query_one(".profile", Field)
         assert line.text == "net: AP ap-112 · 28 clients / 30 · uplink 41 %"
         assert "profile test-platform" in str(line.tooltip)
@@ -85,7 +77,7 @@ async def test_room_card_shows_the_network_line_and_its_class() -> None:
         assert not library.has_class("-net-warning") and not library.has_class("-net-problem")
         client.push(ap_101_down())
         await settle(pilot, client)
-        c101 = card(app, "101")
+        c101 = room_card(app, "101")
         assert c101.query_one(".profile", Field).text == "net: AP ap-101 unreachable since 07:58"
         assert c101.has_class("-net-problem") and not c101.has_class("-net-warning")
 
@@ -95,16 +87,16 @@ async def test_network_view_lists_rooms_problems_first_and_every_device() -> Non
     async with dashboard(client) as (app, pilot, _notes):
         screen = await network_view(app, pilot)
         rooms, devices = screen.query_one(RoomNetTable), screen.query_one(NetDeviceTable)
-        assert ids(rooms) == ["112", "101"]  # a warning before an ok
-        assert row(rooms, "112") == {
+        assert row_ids(rooms) == ["112", "101"]  # a warning before an ok
+        assert row_texts(rooms, "112") == {
             "room": "112",
             "status": "warning",
             "summary": "AP ap-112 · 28 clients / 30 · uplink 41 %",
             "reason": "AP over capacity (ap-112)",
         }
-        assert ids(devices) == ["ap-101", "ap-112", "sw-1", "ups-1"]
-        assert row(devices, "ap-112")["load"] == "28/30 clients"
-        assert row(devices, "sw-1") == {
+        assert row_ids(devices) == ["ap-101", "ap-112", "sw-1", "ups-1"]
+        assert row_texts(devices, "ap-112")["load"] == "28/30 clients"
+        assert row_texts(devices, "sw-1") == {
             "name": "sw-1",
             "kind": "switch",
             "rooms": "101, 112",
@@ -112,14 +104,14 @@ async def test_network_view_lists_rooms_problems_first_and_every_device() -> Non
             "load": "all up · 41 %",
             "polled": "12s ago",
         }
-        assert row(devices, "ups-1")["load"] == "on mains · 100 %"
+        assert row_texts(devices, "ups-1")["load"] == "on mains · 100 %"
         selected = screen.query_one("#net-selected", Field).text
         assert selected.startswith("112: Access point ap-112 carries 28 devices")
         client.push(ap_101_down())
         await settle(pilot, client)
-        assert ids(rooms) == ["101", "112"]
-        assert ids(devices)[0] == "ap-101"
-        assert row(devices, "ap-101")["state"] == "unreachable since 07:58"
+        assert row_ids(rooms) == ["101", "112"]
+        assert row_ids(devices)[0] == "ap-101"
+        assert row_texts(devices, "ap-101")["state"] == "unreachable since 07:58"
         title = screen.query_one("#title", Field).text
         assert title == "NETWORK  2 rooms · 1 problem · 1 warning"
 
@@ -134,21 +126,23 @@ async def test_a_network_change_updates_a_row_in_place_and_ages_tick() -> None:
         assert devices.cursor_id == "ap-112" and app.focused is devices
         busier = net_device("ap-112", "access_point", ("112",), ap_clients=31)
         summary = "AP ap-112 · 31 clients / 30 · uplink 44 %"
-        client.push(NetworkChanged([busier], [room_net("112", "warning", summary)], NOW))
+        rooms = [room_net("112", "warning", summary)]
+        client.push(NetworkChanged(devices=[busier], rooms=rooms, hub_time=NOW))
         await settle(pilot, client)
-        assert row(devices, "ap-112")["load"] == "31/30 clients"
-        assert row(screen.query_one(RoomNetTable), "112")["summary"] == summary
+        assert row_texts(devices, "ap-112")["load"] == "31/30 clients"
+        assert row_texts(screen.query_one(RoomNetTable), "112")["summary"] == summary
         assert devices.row_count == 4
         assert devices.cursor_id == "ap-112" and devices.cursor_row == 1
         app.clock.advance(60)  # type: ignore[attr-defined]
         await settle(pilot, client)
-        assert row(devices, "sw-1")["polled"] == "72s ago"
+        assert row_texts(devices, "sw-1")["polled"] == "72s ago"
         # A UPS going on battery climbs above the rest; the cursor keeps its device.
-        battery = {"on_battery": True, "charge_percent": 62, "minutes_left": 14}
-        client.push(NetworkChanged([net_device("ups-1", "ups", ("112",), ups=battery)], [], NOW))
+        battery = UpsView(on_battery=True, charge_percent=62, minutes_left=14)
+        ups = net_device("ups-1", "ups", ("112",), ups=battery)
+        client.push(NetworkChanged(devices=[ups], rooms=[], hub_time=NOW))
         await settle(pilot, client)
-        assert ids(devices)[0] == "ups-1"
-        assert row(devices, "ups-1")["load"] == "on battery · 62 % · 14 min"
+        assert row_ids(devices)[0] == "ups-1"
+        assert row_texts(devices, "ups-1")["load"] == "on battery · 62 % · 14 min"
         assert devices.cursor_id == "ap-112"
 
 
@@ -168,10 +162,9 @@ async def test_enter_on_a_device_shows_its_interfaces_and_enter_on_a_room_its_de
                                     "ROOM"]  # fmt: skip
         assert lines[1].split() == ["Gi0/12", "up", "1", "Gbit/s", "410", "Mbit/s", "2",
                                     "Mbit/s", "41", "%", "0", "112"]  # fmt: skip
-        down = net_device("sw-1", "switch", ("101", "112"), interfaces=[
-            {**net_devices()[2]["interfaces"][0], "up": False, "utilisation": None}
-        ])  # fmt: skip
-        client.push(NetworkChanged([down], [], NOW))
+        gi12 = port(12, "Gi0/12", "112", up=False)
+        down = net_device("sw-1", "switch", ("101", "112"), interfaces=(gi12,))
+        client.push(NetworkChanged(devices=[down], rooms=[], hub_time=NOW))
         await settle(pilot, client)
         assert "Gi0/12     down" in screen.query_one("#net-interfaces", Field).text
         await pilot.press("escape")
@@ -188,7 +181,7 @@ async def test_no_network_devices_says_where_to_list_them() -> None:
         screen = await network_view(app, pilot)
         assert screen.has_class("-empty")
         assert screen.query_one("#no-network", Field).text == EMPTY
-        client.push(NetworkChanged(net_devices(), [], NOW))
+        client.push(NetworkChanged(devices=net_devices(), rooms=[], hub_time=NOW))
         await settle(pilot, client)
         assert not screen.has_class("-empty")
         assert app.focused is screen.query_one(NetDeviceTable)
@@ -226,21 +219,27 @@ async def test_w_is_in_help_and_the_palette_but_not_the_footer() -> None:
 
 
 FOOTER_ROUTES = (
-    (), ("d",), ("d", "enter"), ("i",), ("s",), ("s", "enter"), ("w",), ("w", "tab", "enter"),
+    (), ("d",), ("d", "enter"), ("d", "n"), ("i",), ("s",), ("s", "enter"), ("s", "e"), ("w",),
+    ("w", "tab", "enter"), ("question_mark",),
 )  # fmt: skip
 
 
-async def test_the_footer_fits_100_columns_on_every_screen() -> None:
-    """Every key the footer shows is on screen: nothing scrolls off its right edge."""
+@pytest.mark.parametrize("width", [100, 80])
+async def test_the_footer_fits_on_every_screen(width: int) -> None:
+    """Every key the footer shows is on screen, at 100 and at 80 columns: nothing scrolls off
+    its right edge, a modal (form, confirmation, help) open over the screen included."""
     client = ScriptedClient(network_snapshot(), desk(running()))
-    async with dashboard(client) as (app, pilot, _notes):
+    async with dashboard(client, (width, 24)) as (app, pilot, _notes):
         for route in FOOTER_ROUTES:
             for key in route:
                 await pilot.press(key)
                 await pilot.pause()
             await pilot.pause()
-            footer: Any = app.screen.query_one(Footer)
-            name = type(app.screen).__name__
-            assert footer.virtual_size.width <= footer.size.width == 100, name
+            base = next(s for s in reversed(app.screen_stack) if not isinstance(s, ModalScreen))
+            footer: Any = base.query_one(Footer)
+            name = f"{type(base).__name__} under {type(app.screen).__name__}"
+            assert footer.virtual_size.width <= footer.size.width == width, name
+            while len(app.screen_stack) > 1:
+                app.pop_screen()
             await pilot.press("r")
             await pilot.pause()

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 from testday_agent.protocol import AppFacts, BatteryFacts
-from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import MarkdownViewer
 
 from testday.config.runbooks import ENV_VAR
-from testday.console_client.messages import DeviceDict
+from testday.console_protocol.device_views import DeviceView
 from testday.tui.app import TestdayApp
 from testday.tui.screens.detail import DeviceDetailScreen
 from testday.tui.screens.devices import DevicesScreen
@@ -19,14 +18,21 @@ from testday.tui.screens.runbook import NO_PROBLEM, RunbookScreen, runbook_choic
 from testday.tui.widgets.device_table import DeviceTable
 from testday.tui.widgets.field import Field
 from tests.core.devices import healthy, system, with_
-from tests.tui.scripted import ScriptedClient, fleet, make_device, noting_dashboard, snapshot
+from tests.tui.scripted import (
+    ScriptedClient,
+    fleet,
+    make_device,
+    noting_dashboard,
+    row_ids,
+    snapshot,
+)
 
 MAX_PRESSES = 2  # the issue's promise: a device's reason to its runbook in at most two keys
 # lab-09's reasons, worst first, and the title of each one's runbook.
 TITLES = ("Battery critical", "Disk nearly full", "Testing app outdated")
 
 
-def lab_09() -> DeviceDict:
+def lab_09() -> DeviceView:
     """Battery critical, disk low and the app outdated at once, judged by the real engine."""
     facts = with_(
         healthy(),
@@ -52,11 +58,7 @@ async def select(app: TestdayApp, pilot: Pilot[None], device_id: str) -> None:
     app.show_view("devices")
     await pilot.pause()
     table = app.screen.query_one(DeviceTable)
-    ids = [
-        str(table.coordinate_to_cell_key(Coordinate(r, 0)).row_key.value)
-        for r in range(table.row_count)
-    ]
-    table.move_cursor(row=ids.index(device_id))
+    table.move_cursor(row=row_ids(table).index(device_id))
     await pilot.pause()
 
 

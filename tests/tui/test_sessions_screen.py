@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from testday.console_client.messages import RequestError
+from testday.console_protocol.desk_views import SweepDevice, SweepReason, SweepView
+from testday.console_protocol.requests import RequestError, SessionActionRequest
 from testday.tui.app import TestdayApp
 from testday.tui.screens.confirm import ConfirmScreen
 from testday.tui.screens.rooms import RoomsScreen
 from testday.tui.screens.session_detail import SessionDetailScreen
 from testday.tui.screens.sessions import SessionsScreen
 from testday.tui.widgets.field import Field
-from testday.tui.widgets.room_card import RoomCard
 from testday.tui.widgets.session_table import SessionTable
 from testday.tui.widgets.status_line import StatusLine
 from tests.core.devices import NOW
 from tests.tui.desk_data import desk, make_session, paused, running
-from tests.tui.scripted import OPERATOR, ScriptedClient, settle, snapshot
+from tests.tui.scripted import (
+    OPERATOR,
+    ScriptedClient,
+    room_card,
+    row_texts,
+    settle,
+    snapshot,
+)
 from tests.tui.scripted import noting_dashboard as dashboard
 
 
@@ -24,11 +31,6 @@ async def sessions_table(app: TestdayApp, pilot: Pilot[None]) -> SessionTable:
     await pilot.press("s")
     assert isinstance(app.screen, SessionsScreen)
     return app.screen.query_one(SessionTable)
-
-
-def row(table: SessionTable, session_id: str) -> dict[str, str]:
-    cells = table.get_row(session_id)
-    return {key: cell.plain for (key, _, _), cell in zip(table.COLUMNS, cells, strict=True)}
 
 
 async def ticks(pilot: Pilot[None], count: int = 2) -> None:
@@ -43,27 +45,23 @@ async def ticks(pilot: Pilot[None], count: int = 2) -> None:
     await pilot.pause()
 
 
-def card(app: TestdayApp, room: str) -> RoomCard:
-    return next(c for c in app.screen.query(RoomCard) if c.room == room)
-
-
 async def test_sessions_are_listed_under_way_first_with_clock_and_readiness() -> None:
-    sweep = {"checked_at": NOW, "ready": False, "must_fix": 3, "rooms": {}}
+    sweep = SweepView(checked_at=NOW, ready=False, must_fix=3)
     client = ScriptedClient(
         snapshot(),
         desk(make_session("s-sci", "Science 5", ("Library",), sweep=sweep), running()),
     )
     async with dashboard(client) as (app, pilot, _notes):
         table = await sessions_table(app, pilot)
-        assert row(table, "s-ela") == {
+        assert row_texts(table, "s-ela") == {
             "name": "ELA 7",
             "rooms": "112",
             "state": "in progress",
             "clock": "in progress · 50 min left",
             "readiness": "—",
         }
-        assert row(table, "s-sci")["clock"] == "starts 09:00"
-        assert row(table, "s-sci")["readiness"] == "3 to fix"
+        assert row_texts(table, "s-sci")["clock"] == "starts 09:00"
+        assert row_texts(table, "s-sci")["readiness"] == "3 to fix"
         assert table.cursor_id == "s-ela"  # under way first
 
 
@@ -74,8 +72,8 @@ async def test_p_pauses_the_selected_session_and_end_asks_first() -> None:
         await sessions_table(app, pilot)
         await pilot.press("p")
         await pilot.pause()
-        pause = {"session_id": "s-ela", "action": "pause"}
-        assert client.requests == [("session.action", pause, OPERATOR)]
+        pause = SessionActionRequest(session_id="s-ela", action="pause")
+        assert client.requests == [(pause, OPERATOR)]
         await pilot.press("e")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
@@ -84,8 +82,8 @@ async def test_p_pauses_the_selected_session_and_end_asks_first() -> None:
         assert len(client.requests) == 1
         await pilot.press("e", "y")
         await pilot.pause()
-        end = {"session_id": "s-ela", "action": "end"}
-        assert client.requests[-1] == ("session.action", end, OPERATOR)
+        end = SessionActionRequest(session_id="s-ela", action="end")
+        assert client.requests[-1] == (end, OPERATOR)
         await pilot.press("u")  # resume is not allowed while in progress: not sent
         await pilot.pause()
         assert len(client.requests) == 2
@@ -112,8 +110,8 @@ async def test_a_desk_change_updates_the_row_in_place() -> None:
         assert table.cursor_id == "s-sci"
         client.push(desk(paused(since=NOW)))
         await settle(pilot, client)
-        assert row(table, "s-ela")["state"] == "paused"
-        assert row(table, "s-ela")["clock"] == "paused 0 s · resume by 08:20"
+        assert row_texts(table, "s-ela")["state"] == "paused"
+        assert row_texts(table, "s-ela")["clock"] == "paused 0 s · resume by 08:20"
         assert table.row_count == 2
         assert table.cursor_id == "s-sci" and table.cursor_row == 1
 
@@ -131,13 +129,13 @@ async def test_a_long_pause_warns_before_it_expires_then_marks_it_expired() -> N
         await ticks(pilot, 3)
         assert status.has_class("-pause-warning")
         assert "ELA 7 paused since 08:00: resume by 08:20 (4 min left)" in status.pause_text
-        assert card(app, "112").has_class("-pause-warning")
+        assert room_card(app, "112").has_class("-pause-warning")
         assert len([n for n in notes if n.startswith("Pause running long")]) == 1
         clock.advance(5 * 60)  # type: ignore[attr-defined]  # 21 min: past the limit
         await ticks(pilot)
         assert status.has_class("-pause-expired") and not status.has_class("-pause-warning")
         assert "pause limit passed at 08:20" in status.pause_text
-        assert card(app, "112").has_class("-pause-expired")
+        assert room_card(app, "112").has_class("-pause-expired")
         assert len([n for n in notes if n.startswith("Pause limit passed")]) == 1
         table = await sessions_table(app, pilot)
         assert table.pause_levels == {"s-ela": "expired"}
@@ -147,28 +145,23 @@ async def test_room_card_shows_its_session_and_clock() -> None:
     client = ScriptedClient(snapshot(), desk(running()))
     async with dashboard(client) as (app, pilot, _notes):
         assert isinstance(app.screen, RoomsScreen)
-        texts = [f.text for f in card(app, "112").query(Field)]
+        texts = [f.text for f in room_card(app, "112").query(Field)]
         assert "ELA 7 · in progress" in texts and "50 min left" in texts
         app.clock.advance(60)  # type: ignore[attr-defined]
         await ticks(pilot)
-        assert "49 min left" in [f.text for f in card(app, "112").query(Field)]
-        assert "no session" in [f.text for f in card(app, "101").query(Field)]
+        assert "49 min left" in [f.text for f in room_card(app, "112").query(Field)]
+        assert "no session" in [f.text for f in room_card(app, "101").query(Field)]
 
 
 async def test_enter_opens_the_session_detail() -> None:
     """Plan, the sweep's must-fix list with runbooks, the roster and the history."""
-    reason = {
-        "code": "device.offline",
-        "message": "Device has not reported",
-        "runbook": "device-offline",
-    }
-    broken = {
-        "device_id": "c112-04",
-        "hostname": "c112-04",
-        "verdict": "offline",
-        "reasons": [reason],
-    }
-    sweep = {"checked_at": NOW, "ready": False, "must_fix": 1, "rooms": {"112": [broken]}}
+    reason = SweepReason(
+        code="device.offline", message="Device has not reported", runbook="device-offline"
+    )
+    broken = SweepDevice(
+        device_id="c112-04", hostname="c112-04", verdict="offline", reasons=(reason,)
+    )
+    sweep = SweepView(checked_at=NOW, ready=False, must_fix=1, rooms={"112": (broken,)})
     client = ScriptedClient(snapshot(), desk(running(sweep=sweep)))
     async with dashboard(client) as (app, pilot, _notes):
         await sessions_table(app, pilot)
@@ -187,7 +180,7 @@ async def test_enter_opens_the_session_detail() -> None:
         assert "start   scheduled → in progress  by rivera" in text("history")
         await pilot.press("p")  # the action keys act on this session here too
         await pilot.pause()
-        assert client.requests[-1][1] == {"session_id": "s-ela", "action": "pause"}
+        assert client.requests[-1][0] == SessionActionRequest(session_id="s-ela", action="pause")
         await pilot.press("escape")
         assert isinstance(app.screen, SessionsScreen)
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Sparkline
 
-from testday.console_client.fleet_model import VERDICTS, FleetChanges, name_of, room_of
+from testday.console_client.fleet_model import FleetChanges
+from testday.console_client.fleet_order import room_of
 from testday.console_client.incident_defaults import draft_for_device
-from testday.console_client.messages import DeviceDict
-from testday.core.reasons import duration
+from testday.console_protocol.device_views import DeviceView, ReasonView
+from testday.core.presentation import VERDICTS, duration, hms, verdict_label
 from testday.tui.detail_text import fact_groups, reason_lines
-from testday.tui.formatting import VERDICT_LABEL, css_class, event_text, hms, reason
+from testday.tui.formatting import css_class, event_text, reason
 from testday.tui.screens.live import LiveScreen
 from testday.tui.screens.runbook import open_device_runbook
 from testday.tui.widgets.field import Field
@@ -33,7 +34,7 @@ class DeviceDetailScreen(LiveScreen):
     def __init__(self, device_id: str) -> None:
         super().__init__()
         self.device_id = device_id
-        self._reasons_shown: list[dict[str, Any]] | None = None
+        self._reasons_shown: tuple[ReasonView, ...] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Field(id="title", classes="title")
@@ -67,34 +68,33 @@ class DeviceDetailScreen(LiveScreen):
             return
         if changes.reset or self.device_id in changes.devices:
             self._show_device(device)
-        mine = [e for e in changes.events if e.get("device_id") == self.device_id]
+        mine = [e for e in changes.events if e.device_id == self.device_id]
         if changes.reset or mine or self.device_id in changes.devices:
             self._show_history()
 
-    def _show_device(self, device: DeviceDict) -> None:
-        verdict = device.get("verdict", "offline")
-        os_ = device.get("os") or {}
+    def _show_device(self, device: DeviceView) -> None:
+        verdict = device.verdict
         title = " · ".join(
             [
-                name_of(device),
+                device.name,
                 f"room {room_of(device)}",
-                VERDICT_LABEL.get(verdict, verdict).upper(),
-                f"profile {device.get('profile') or '—'}",
-                f"{os_.get('family') or '?'} {os_.get('version') or ''}".strip(),
+                verdict_label(verdict).upper(),
+                f"profile {device.profile or '—'}",
+                f"{device.os.family or '?'} {device.os.version or ''}".strip(),
             ]
         )
         field = self.query_one("#title", Field)
-        field.show(title + (" · STALE" if self.model.stale else ""))
+        field.show(title + self.stale_mark)
         for v in VERDICTS:
             field.set_class(v == verdict, css_class(v))
-        self._show_reasons(device.get("reasons") or [])
+        self._show_reasons(device.reasons)
         self._show_battery(device)
         for group, rows in fact_groups(device).items():
             width = max((len(label) for label, _ in rows), default=0)
             text = "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
             self.query_one(f"#facts-{group}", Field).show(text)
 
-    def _show_reasons(self, reasons: list[dict[str, Any]]) -> None:
+    def _show_reasons(self, reasons: tuple[ReasonView, ...]) -> None:
         if reasons == self._reasons_shown:
             return
         self._reasons_shown = reasons
@@ -105,7 +105,7 @@ class DeviceDetailScreen(LiveScreen):
             return
         for r in reasons:
             headline, details = reason_lines(r)
-            severity = css_class(r.get("severity", "warning"))
+            severity = css_class(r.severity)
             box.mount(
                 Vertical(
                     Field(headline, classes="headline"),
@@ -114,7 +114,7 @@ class DeviceDetailScreen(LiveScreen):
                 )
             )
 
-    def _show_battery(self, device: DeviceDict) -> None:
+    def _show_battery(self, device: DeviceView) -> None:
         points = self.model.battery_history(self.device_id)
         self.query_one(Sparkline).data = [p for _, p, _ in points]
         lines = []
@@ -128,17 +128,17 @@ class DeviceDetailScreen(LiveScreen):
         else:
             lines.append("no battery readings")
         forecast = reason(device, "battery.forecast")
-        battery = (device.get("facts") or {}).get("battery") or {}
+        battery = device.facts.battery if device.facts else None
         if forecast:
-            lines.append(forecast["message"])
-        elif device.get("verdict") == "offline":
+            lines.append(forecast.message)
+        elif device.verdict == "offline":
             lines.append("forecast: none while it is offline")
-        elif battery.get("present") and not battery.get("plugged"):
+        elif battery is not None and battery.present and not battery.plugged:
             lines.append("forecast: will last the test")
         self.query_one("#battery-text", Field).show("\n".join(lines))
 
     def _show_history(self) -> None:
         events = self.model.events_for(self.device_id)[-HISTORY_LINES:]
         tz = self.dashboard.tz
-        lines = [f"{hms(e.get('ts', 0.0), tz)}  {event_text(e)}" for e in reversed(events)]
+        lines = [f"{hms(e.ts, tz)}  {event_text(e)}" for e in reversed(events)]
         self.query_one("#history", Field).show("\n".join(lines) or "no events held for it")

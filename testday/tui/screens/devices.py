@@ -59,12 +59,12 @@ class DevicesScreen(LiveScreen):
         self._show_selected()
 
     def _show_selected(self) -> None:
-        device = self.model.devices.get(self.table.cursor_device_id or "")
+        device = self.model.devices.get(self.table.cursor_id or "")
         self.query_one("#selected", Field).show(problem_line(device) if device else "")
 
     def _show_title(self) -> None:
         shown, total = self.table.row_count, len(self.model.devices)
-        stale = " · STALE" if self.model.stale else ""
+        stale = self.stale_mark
         line = f"DEVICES  {shown} of {total} · {self.filter.describe()}{stale}"
         self.query_one("#title", Field).show(line)
 
@@ -95,13 +95,13 @@ class DevicesScreen(LiveScreen):
         self.apply_filter(self.filter.next_room(self.model.room_names()))
 
     def action_log_incident(self) -> None:
-        device_id = self.table.cursor_device_id
+        device_id = self.table.cursor_id
         if device_id is not None:
             self.dashboard.open_incident_form(draft_for_device(self.model, device_id))
 
     def action_runbook(self) -> None:
         """The runbook of the selected device's first reason: one key from its row."""
-        open_device_runbook(self.app, self.model.devices.get(self.table.cursor_device_id or ""))
+        open_device_runbook(self.app, self.model.devices.get(self.table.cursor_id or ""))
 
     def action_back(self) -> None:
         """Escape: close the text filter first, then drop the filters, then back to the rooms."""

@@ -34,9 +34,9 @@ class IncidentDetailScreen(LiveScreen):
         if not (changes.reset or self.incident_id in changes.incidents or changes.devices):
             return
         tz = self.dashboard.tz
-        kind = f"{incident.get('category')}/{incident.get('subcategory')}".replace("_", " ")
-        stale = " · STALE" if self.model.stale else ""
-        title.show(f"INCIDENT {self.incident_id} · {kind} · room {incident.get('room')}{stale}")
-        title.set_class(incident.get("severity") == "serious", "-serious")
+        kind = f"{incident.category}/{incident.subcategory}".replace("_", " ")
+        stale = self.stale_mark
+        title.show(f"INCIDENT {self.incident_id} · {kind} · room {incident.room}{stale}")
+        title.set_class(incident.severity == "serious", "-serious")
         self.query_one("#incident-fields", Field).show(incident_fields(incident, self.model, tz))
         self.query_one("#incident-timeline", Field).show(incident_timeline(incident, tz))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,10 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select
 
-from testday.console_client.fleet_model import name_of
 from testday.console_client.incident_defaults import IncidentDraft
-from testday.console_client.messages import IncidentDict, RequestError
-from testday.console_client.session_clock import session_name
+from testday.console_protocol.requests import Answer, IncidentAddRequest, RequestError
 from testday.core.incident_fields import CATEGORIES, SEVERITIES
 from testday.tui.screens.live import Dashboard
 from testday.tui.widgets.field import Field
@@ -26,8 +24,8 @@ def choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(value.replace("_", " "), value) for value in values]
 
 
-class IncidentForm(ModalScreen[IncidentDict | None]):
-    """Prefilled from the selection; dismissed with the hub's incident, or None if cancelled.
+class IncidentForm(ModalScreen[Answer | None]):
+    """Prefilled from the selection; dismissed with the hub's answer, or None if cancelled.
 
     A refused request keeps the form open with the hub's reason, so nothing typed is lost.
     """
@@ -85,10 +83,10 @@ class IncidentForm(ModalScreen[IncidentDict | None]):
             parts.append(f"room {draft.room}")
         for device_id in draft.devices:
             device = model.devices.get(device_id)
-            parts.append(f"device {name_of(device) if device else device_id}")
+            parts.append(f"device {device.name if device else device_id}")
         session = model.sessions.get(draft.session_id or "")
         if draft.session_id:
-            parts.append(f"session {session_name(session) if session else draft.session_id}")
+            parts.append(f"session {session.title if session else draft.session_id}")
         if draft.students:
             parts.append(f"students {', '.join(draft.students)}")
         return " · ".join(parts) or "no room, device or session selected"
@@ -140,30 +138,29 @@ class IncidentForm(ModalScreen[IncidentDict | None]):
             self._show_error("Say what happened first.")
             self.description.focus()
             return
-        args: dict[str, Any] = {
-            "category": self._value("#form-category"),
-            "subcategory": self._value("#form-subcategory"),
-            "severity": self._value("#form-severity"),
-            "room": room,
-            "description": description,
-            "devices": list(self.draft.devices),
-            "students": list(self.draft.students),
-        }
-        if self.draft.session_id:
-            args["session_id"] = self.draft.session_id
-        self._send(args)
+        ask = IncidentAddRequest(
+            category=self._value("#form-category"),
+            subcategory=self._value("#form-subcategory"),
+            severity=self._value("#form-severity"),
+            room=room,
+            description=description,
+            devices=self.draft.devices,
+            students=self.draft.students,
+            session_id=self.draft.session_id or None,
+        )
+        self._send(ask)
 
     @work(group="incident-form", exclusive=True, exit_on_error=False)
-    async def _send(self, args: dict[str, Any]) -> None:
+    async def _send(self, ask: IncidentAddRequest) -> None:
         self._sending = True
         self._show_error("")
         self.query_one("#form-hint", Field).show("logging…")
         try:
-            reply = await self.dashboard.request("incident.add", args)
+            answer = await self.dashboard.request(ask)
         except RequestError as error:
             self._show_error(str(error) or "the hub refused the incident")
             return
         finally:
             self._sending = False
             self.query_one("#form-hint", Field).show(HINT)
-        self.dismiss(reply.get("incident") or {"id": "?"})
+        self.dismiss(answer)

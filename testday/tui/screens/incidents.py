@@ -49,7 +49,7 @@ class IncidentsScreen(LiveScreen):
             self._count = log.add(filter(is_notable, model.events), model, tz)
         else:
             self._count += log.add(filter(is_notable, changes.events), model, tz)
-        stale = " · STALE" if model.stale else ""
+        stale = self.stale_mark
         self.query_one("#title", Field).show(f"INCIDENTS  {len(model.incidents)} logged{stale}")
         line = f"NOTABLE EVENTS  {self._count} · devices not ready or offline · network"
         self.query_one("#log-title", Field).show(line)

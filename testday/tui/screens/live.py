@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
@@ -14,6 +14,7 @@ from textual.widgets import Footer
 from testday.console_client.fleet_model import FleetChanges, FleetModel
 from testday.console_client.incident_defaults import IncidentDraft
 from testday.console_client.session_clock import PauseWarning
+from testday.console_protocol.requests import Answer, HubRequest
 from testday.tui.widgets.status_line import StatusLine
 
 
@@ -33,7 +34,7 @@ class Dashboard(Protocol):
 
     def open_incident_form(self, draft: IncidentDraft) -> None: ...
 
-    async def request(self, op: str, args: dict[str, Any]) -> dict[str, Any]: ...
+    async def request(self, ask: HubRequest) -> Answer: ...
 
 
 class LiveScreen(Screen[None]):
@@ -55,6 +56,11 @@ class LiveScreen(Screen[None]):
     @property
     def model(self) -> FleetModel:
         return self.dashboard.model
+
+    @property
+    def stale_mark(self) -> str:
+        """ " · STALE" while the hub link is lost: every title says its data may be old."""
+        return " · STALE" if self.model.stale else ""
 
     def on_mount(self) -> None:
         self.dashboard.live_screens.add(self)

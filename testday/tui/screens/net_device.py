@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
-from testday.cli.network_text import (
+from testday.console_client.fleet_model import FleetChanges
+from testday.console_client.network_text import (
     KIND_LABEL,
     age_text,
     failure_text,
@@ -17,28 +17,29 @@ from testday.cli.network_text import (
     ups_text,
     uptime_text,
 )
-from testday.console_client.fleet_model import FleetChanges
-from testday.core.reasons import hhmm
+from testday.console_protocol.network_views import NetDeviceView
+from testday.core.presentation import hhmm
 from testday.tui.screens.live import LiveScreen
 from testday.tui.widgets.field import Field
 
 SECTIONS = (("facts", "Device"), ("interfaces", "Interfaces"))
+UPS_BATTERY = {2: "normal", 3: "low", 4: "depleted"}  # UPS-MIB upsBatteryStatus
 
 
-def device_facts(device: dict[str, Any], tz: tzinfo | None) -> str:
+def device_facts(device: NetDeviceView, tz: tzinfo | None) -> str:
     """What the last poll told about the device itself, one fact a line."""
-    lines = [f"description  {device.get('description') or 'not reported'}"]
-    uptime = device.get("uptime_s")
+    lines = [f"description  {device.description or 'not reported'}"]
+    uptime = device.uptime_s
     lines.append(f"uptime       {uptime_text(uptime) if uptime is not None else 'not reported'}")
-    if device.get("rebooted_at") is not None:
-        lines.append(f"restarted    at {hhmm(device['rebooted_at'], tz)}")
-    if device.get("kind") == "access_point" or device.get("ap_clients") is not None:
-        clients = device.get("ap_clients")
+    if device.rebooted_at is not None:
+        lines.append(f"restarted    at {hhmm(device.rebooted_at, tz)}")
+    if device.kind == "access_point" or device.ap_clients is not None:
+        clients = device.ap_clients
         counted = "not reported" if clients is None else str(clients)
-        lines.append(f"clients      {counted} (carries {device.get('capacity') or '?'} well)")
-    if device.get("ups"):
-        ups = device["ups"]
-        status = {2: "normal", 3: "low", 4: "depleted"}.get(ups.get("battery_status"), "unknown")
+        lines.append(f"clients      {counted} (carries {device.capacity or '?'} well)")
+    if device.ups is not None:
+        ups = device.ups
+        status = UPS_BATTERY.get(ups.battery_status or 0, "unknown")
         lines.append(f"power        {ups_text(ups)} · battery {status}")
     return "\n".join(lines)
 
@@ -66,18 +67,18 @@ class NetDeviceScreen(LiveScreen):
             title.show(f"{self.device_name} — no longer watched by the hub")
             return
         if changes.reset or self.device_name in changes.network:
-            kind = KIND_LABEL.get(device.get("kind", ""), device.get("kind", "?"))
-            rooms = ", ".join(device.get("rooms") or ()) or "no room"
-            stale = " · STALE" if model.stale else ""
-            title.show(f"{device['name']} · {kind} · {device.get('address', '?')} · {rooms}{stale}")
+            kind = KIND_LABEL.get(device.kind, device.kind)
+            rooms = ", ".join(device.rooms) or "no room"
+            stale = self.stale_mark
+            title.show(f"{device.name} · {kind} · {device.address} · {rooms}{stale}")
             self.query_one("#net-facts", Field).show(device_facts(device, tz))
             self.query_one("#net-interfaces", Field).show("\n".join(interface_lines(device)))
         # Every tick: the poll's age moves on while nothing else changes.
         state = state_text(device, tz)
-        why = failure_text(device) if device.get("reachable") is False else ""
+        why = failure_text(device) if device.reachable is False else ""
         line = state + (f" — {why}" if why else "")
-        if device.get("last_poll") is not None:
+        if device.last_poll is not None:
             line += f" · polled {age_text(device, model.hub_now())}"
         field = self.query_one("#net-state", Field)
         field.show(line)
-        field.set_class(device.get("reachable") is False, "-down")
+        field.set_class(device.reachable is False, "-down")

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from testday.cli.network_text import EMPTY, STATUS_RANK, device_line, room_line
 from testday.console_client.fleet_model import FleetChanges
+from testday.console_client.network_text import EMPTY, STATUS_RANK, device_line, room_line
 from testday.tui.screens.live import LiveScreen
 from testday.tui.screens.net_device import NetDeviceScreen
 from testday.tui.widgets.field import Field
@@ -66,14 +66,14 @@ class NetworkScreen(LiveScreen):
 
     def _show_titles(self) -> None:
         model = self.model
-        counts = Counter(r.get("status", "unknown") for r in model.network_rooms.values())
+        counts: Counter[str] = Counter(r.status for r in model.network_rooms.values())
         judged = " · ".join(f"{counts[s]} {s}" for s in STATUS_RANK if counts[s])
-        stale = " · STALE" if model.stale else ""
+        stale = self.stale_mark
         title = f"NETWORK  {len(model.network_rooms)} rooms" + (f" · {judged}" if judged else "")
         self.query_one("#title", Field).show(title + stale)
         devices = model.network_devices.values()
-        unreachable = sum(1 for d in devices if d.get("reachable") is False)
-        waiting = sum(1 for d in devices if d.get("reachable") is None)
+        unreachable = sum(1 for d in devices if d.reachable is False)
+        waiting = sum(1 for d in devices if d.reachable is None)
         line = f"DEVICES  {len(model.network_devices)} watched · {unreachable} unreachable"
         line += f" · {waiting} not polled yet" if waiting else ""
         self.query_one("#net-devices-title", Field).show(line)

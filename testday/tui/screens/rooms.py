@@ -8,11 +8,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 
-from testday.console_client.fleet_model import FleetChanges, natural_key
+from testday.console_client.fleet_model import FleetChanges
+from testday.console_client.fleet_order import natural_key
 from testday.console_client.incident_defaults import draft_for_room
 from testday.tui.screens.live import LiveScreen
 from testday.tui.widgets.field import Field
 from testday.tui.widgets.room_card import RoomCard
+
+# A fleet with no room yet: say what the technician is waiting for, rather than show nothing.
+NO_DEVICES = (
+    "No devices yet: a testing device appears here once its testday-agent reports "
+    "(README: Running it for real, Deploying the agent)."
+)
 
 
 class RoomGrid(VerticalScroll, can_focus=False):
@@ -20,6 +27,8 @@ class RoomGrid(VerticalScroll, can_focus=False):
 
 
 class RoomsScreen(LiveScreen):
+    """-empty (no room yet) swaps the grid for what the dashboard is waiting for."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_room", "Room's devices"),
         Binding("n", "log_incident", "Incident"),
@@ -37,6 +46,7 @@ class RoomsScreen(LiveScreen):
     def compose_body(self) -> ComposeResult:
         yield Field("ROOMS", id="title", classes="title")
         yield RoomGrid(id="room-grid")
+        yield Field(id="no-rooms")
 
     def show_changes(self, changes: FleetChanges) -> None:
         model = self.model
@@ -60,17 +70,25 @@ class RoomsScreen(LiveScreen):
         now, tz, warnings = model.hub_now(), self.dashboard.tz, self.dashboard.pause_warnings
         for card in self._cards.values():  # clocks move every second, changed or not
             session = card.session
-            card.show_clock(now, tz, warnings.get(session["id"]) if session else None)
+            card.show_clock(now, tz, warnings.get(session.id) if session else None)
         if self._stale_shown != model.stale:
             # Staleness dims every card, changed or not.
             for card in self._cards.values():
                 card.set_class(model.stale, "-stale")
             self._stale_shown = model.stale
+        self._show_empty()
         title = f"ROOMS  {len(rooms)} rooms · {len(model.devices)} devices"
-        self.query_one("#title", Field).show(title + (" · STALE" if model.stale else ""))
+        self.query_one("#title", Field).show(title + self.stale_mark)
         if self.focused is None and self._cards:
             first = min(self._cards, key=natural_key)
             self._cards[first].focus()
+
+    def _show_empty(self) -> None:
+        """Before the first snapshot, the link's own words ("hub unreachable at …: refused")."""
+        model, empty = self.model, not self._cards
+        self.set_class(empty, "-empty")
+        waiting = f"Waiting for the hub: {model.detail}" if not model.has_snapshot else NO_DEVICES
+        self.query_one("#no-rooms", Field).show(waiting if empty else "")
 
     def _focused_card(self) -> RoomCard | None:
         return self.focused if isinstance(self.focused, RoomCard) else None

@@ -11,8 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import MarkdownViewer
 
 from testday.config.runbooks import RunbookError, default_runbooks_dir, load_runbook
-from testday.console_client.fleet_model import name_of
-from testday.console_client.messages import DeviceDict
+from testday.console_protocol.device_views import DeviceView
 from testday.core.reasons import REASONS
 from testday.tui.formatting import reason_title
 from testday.tui.screens.live import LiveScreen
@@ -31,15 +30,15 @@ class RunbookChoice:
     label: str  # the first reason's title, as the device's row says it
 
 
-def runbook_choices(device: DeviceDict) -> list[RunbookChoice]:
+def runbook_choices(device: DeviceView) -> list[RunbookChoice]:
     """The device's reasons in their order (worst first), one entry per distinct runbook."""
     order: list[str] = []
     codes: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
-    for r in device.get("reasons") or []:
-        code = str(r.get("code", ""))
+    for r in device.reasons:
+        code = r.code
         spec = REASONS.get(code)
-        runbook = r.get("runbook") or (spec.runbook if spec else "")
+        runbook = r.runbook or (spec.runbook if spec else "")
         if not runbook:
             continue
         if runbook not in codes:
@@ -49,7 +48,9 @@ def runbook_choices(device: DeviceDict) -> list[RunbookChoice]:
     return [RunbookChoice(rb, tuple(codes[rb]), labels[rb]) for rb in order]
 
 
-def open_device_runbook(app: App, device: DeviceDict | None, directory: Path | None = None) -> None:
+def open_device_runbook(
+    app: App[object], device: DeviceView | None, directory: Path | None = None
+) -> None:
     """Open the runbook of the device's first reason; say so when there is nothing to fix."""
     if device is None:
         return
@@ -57,7 +58,7 @@ def open_device_runbook(app: App, device: DeviceDict | None, directory: Path | N
     if not choices:
         app.notify(NO_PROBLEM, title="Runbook")
         return
-    app.push_screen(RunbookScreen(name_of(device), choices, 0, directory))
+    app.push_screen(RunbookScreen(device.name, choices, 0, directory))
 
 
 class RunbookScreen(LiveScreen):

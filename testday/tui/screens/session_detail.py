@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from testday.console_client.fleet_model import FleetChanges
-from testday.console_client.messages import SessionDict
-from testday.console_client.session_clock import session_clock, session_name, state_label
+from testday.console_client.session_clock import session_clock, state_label
+from testday.console_protocol.desk_views import SessionView
 from testday.tui.desk_text import session_history, session_plan, session_roster, session_sweep
 from testday.tui.screens.session_actions import SessionActionsScreen
 from testday.tui.widgets.field import Field
@@ -30,7 +30,7 @@ class SessionDetailScreen(SessionActionsScreen):
                 yield Field(label, classes="section")
                 yield Field(id=f"session-{key}")
 
-    def selected_session(self) -> SessionDict | None:
+    def selected_session(self) -> SessionView | None:
         return self.model.sessions.get(self.session_id)
 
     def show_changes(self, changes: FleetChanges) -> None:
@@ -42,9 +42,9 @@ class SessionDetailScreen(SessionActionsScreen):
             return
         tz = self.dashboard.tz
         if changes.reset or self.session_id in changes.sessions or changes.devices:
-            rooms = ", ".join(session.get("rooms") or ())
-            stale = " · STALE" if self.model.stale else ""
-            title.show(f"{session_name(session)} · {state_label(session).upper()} · {rooms}{stale}")
+            rooms = ", ".join(session.rooms)
+            stale = self.stale_mark
+            title.show(f"{session.title} · {state_label(session).upper()} · {rooms}{stale}")
             self.query_one("#session-plan", Field).show(session_plan(session, tz))
             self.query_one("#session-sweep", Field).show(session_sweep(session, tz))
             self.query_one("#session-roster", Field).show(session_roster(session, self.model))

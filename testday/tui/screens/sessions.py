@@ -7,7 +7,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from testday.console_client.fleet_model import FleetChanges
-from testday.console_client.messages import SessionDict
+from testday.console_client.session_clock import UNDER_WAY
+from testday.console_protocol.desk_views import SessionView
 from testday.tui.screens.session_actions import SessionActionsScreen
 from testday.tui.screens.session_detail import SessionDetailScreen
 from testday.tui.widgets.field import Field
@@ -24,7 +25,7 @@ class SessionsScreen(SessionActionsScreen):
     def table(self) -> SessionTable:
         return self.query_one(SessionTable)
 
-    def selected_session(self) -> SessionDict | None:
+    def selected_session(self) -> SessionView | None:
         return self.model.sessions.get(self.table.cursor_id or "")
 
     def show_changes(self, changes: FleetChanges) -> None:
@@ -39,10 +40,8 @@ class SessionsScreen(SessionActionsScreen):
         self.set_class(not model.sessions, "-empty")
         if model.sessions and self.focused is None:  # the table was hidden while empty
             table.focus()
-        under_way = sum(
-            s.get("state") in ("in_progress", "paused") for s in model.sessions.values()
-        )
-        stale = " · STALE" if model.stale else ""
+        under_way = sum(s.state in UNDER_WAY for s in model.sessions.values())
+        stale = self.stale_mark
         title = f"SESSIONS  {len(model.sessions)} · {under_way} under way{stale}"
         self.query_one("#title", Field).show(title)
         self.follow_selection()

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from datetime import tzinfo
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import RichLog
 
-from testday.console_client.fleet_model import FleetModel, name_of
-from testday.console_client.messages import EventDict
+from testday.console_client.fleet_model import FleetModel
+from testday.console_protocol.device_views import EventView
 from testday.tui.formatting import css_class, event_line, event_tone
 
 MAX_LINES = 1_000
@@ -30,18 +31,18 @@ class EventLog(RichLog):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(max_lines=MAX_LINES, wrap=False, markup=False, auto_scroll=True, id=id)
 
-    def add(self, events: Iterable[EventDict], model: FleetModel, tz: tzinfo | None) -> int:
+    def add(self, events: Iterable[EventView], model: FleetModel, tz: tzinfo | None) -> int:
         """Write each event as one line; returns how many were written."""
         written = 0
         for event in events:
-            device = model.devices.get(event.get("device_id") or "")
-            who = name_of(device) if device else (event.get("device_id") or "-")
+            device = model.devices.get(event.device_id or "")
+            who = device.name if device else (event.device_id or "-")
             self.write(Text(event_line(event, who, tz), style=self._style(event), end=""))
             written += 1
         return written
 
-    def _style(self, event: EventDict) -> str | object:
-        if event.get("kind") == "identity.duplicate":
+    def _style(self, event: EventView) -> Style | str:
+        if event.kind == "identity.duplicate":
             component = "event-log--duplicate"
         else:
             status = event_tone(event)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from datetime import tzinfo
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from testday.cli.network_text import (
+from testday.console_client.fleet_model import FleetModel
+from testday.console_client.network_text import (
     DEVICE_COLUMNS,
     ROOM_COLUMNS,
     age_text,
@@ -18,10 +18,8 @@ from testday.cli.network_text import (
     room_cells,
     room_order,
 )
-from testday.console_client.fleet_model import FleetModel
-from testday.tui.widgets.keyed_table import KeyedTable
+from testday.tui.widgets.keyed_table import KeyedTable, Row, narrowed
 
-Row = tuple[dict[str, str], Hashable, dict[str, str]]
 ROOM_STYLES = {"problem": "net-table--problem", "warning": "net-table--warning"}
 DEVICE_STYLES = {0: "net-table--problem", 1: "net-table--warning"}  # by device_rank
 NET_COMPONENTS = {"net-table--problem", "net-table--warning"}
@@ -31,6 +29,7 @@ class RoomNetTable(KeyedTable):
     """Rows keyed by room, problems first; the status and reason cells carry its colour."""
 
     COLUMNS = ROOM_COLUMNS
+    NARROW = narrowed(COLUMNS, room=8, status=8, summary=30, reason=22)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Room's devices")]
     COMPONENT_CLASSES: ClassVar[set[str]] = NET_COMPONENTS
 
@@ -41,7 +40,7 @@ class RoomNetTable(KeyedTable):
             room = model.network_rooms.get(room_name)
             if room is None:
                 return None
-            style = ROOM_STYLES.get(room.get("status", ""))
+            style = ROOM_STYLES.get(room.status)
             styles = {"status": style, "reason": style} if style else {}
             return room_cells(room), room_order(room), styles
 
@@ -52,6 +51,8 @@ class NetDeviceTable(KeyedTable):
     """Rows keyed by device name, unreachable first; ages tick through ``refresh_ages``."""
 
     COLUMNS = DEVICE_COLUMNS
+    # Rooms give way (the room table above says each room's devices); the state keeps its time.
+    NARROW = narrowed(COLUMNS, name=12, kind=6, state=23, load=(19, "Load"), polled=8)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Detail")]
     COMPONENT_CLASSES: ClassVar[set[str]] = NET_COMPONENTS
 

@@ -7,10 +7,11 @@ from datetime import tzinfo
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from testday.console_client.fleet_model import VERDICTS, RoomSummary
-from testday.console_client.messages import SessionDict
-from testday.console_client.session_clock import PauseWarning, clock_parts, session_name
-from testday.tui.formatting import VERDICT_LABEL, css_class, short_title
+from testday.console_client.fleet_order import RoomSummary
+from testday.console_client.session_clock import PauseWarning, clock_parts
+from testday.console_protocol.desk_views import SessionView
+from testday.core.presentation import VERDICTS, verdict_label
+from testday.tui.formatting import css_class, short_title
 from testday.tui.widgets.field import Field
 
 
@@ -33,7 +34,7 @@ class RoomCard(Vertical, can_focus=True):
         self._status: str | None = None
         self._pause_level: str | None = None
         self._net_status: str | None = None
-        self.session: SessionDict | None = None
+        self.session: SessionView | None = None
 
     def compose(self) -> ComposeResult:
         yield self._ready
@@ -51,13 +52,11 @@ class RoomCard(Vertical, can_focus=True):
             if total and counts["ready"] == total
             else f"{counts['ready']}/{total} ready"
         )
-        problems = [f"{counts[v]} {VERDICT_LABEL[v]}" for v in VERDICTS[:-1] if counts[v]]
+        problems = [f"{counts[v]} {verdict_label(v)}" for v in VERDICTS[:-1] if counts[v]]
         self._problems.show(" · ".join(problems) or "no problems")
         self._show_network(summary)
         self.session = summary.session
-        self._session.show(
-            f"session {session_name(summary.session)}" if summary.session else "no session"
-        )
+        self._session.show(f"session {summary.session.title}" if summary.session else "no session")
         worst = summary.worst_device
         self._worst.show(f"{worst}: {short_title(summary.worst_reason)}" if worst else "")
         self._worst.tooltip = summary.worst_problem  # the whole sentence, on hover
@@ -67,7 +66,7 @@ class RoomCard(Vertical, can_focus=True):
                 self.remove_class(css_class(self._status))
             self.add_class(css_class(status))
             self._status = status
-            self.border_subtitle = VERDICT_LABEL[status]
+            self.border_subtitle = verdict_label(status)
         if stale != self.has_class("-stale"):
             self.set_class(stale, "-stale")
 
@@ -79,12 +78,12 @@ class RoomCard(Vertical, can_focus=True):
             self._profile.show(profile)
             tooltip = None
         else:
-            line = f"net: {network.get('summary') or network.get('status', '?')}"
+            line = f"net: {network.summary or network.status}"
             self._profile.show(line)
             tooltip = f"{line}\n{profile}"  # a narrow card cuts the line: whole here
         if self._profile.tooltip != tooltip:
             self._profile.tooltip = tooltip
-        status = network.get("status") if network else None
+        status = network.status if network else None
         if status != self._net_status:
             self.set_class(status == "warning", "-net-warning")
             self.set_class(status == "problem", "-net-problem")
@@ -100,7 +99,7 @@ class RoomCard(Vertical, can_focus=True):
         else:
             # Two lines, so "resume by 10:52" is never the part cut off a narrow card.
             what, when = clock_parts(session, now, tz)
-            self._session.show(f"{session_name(session)} · {what}")
+            self._session.show(f"{session.title} · {what}")
             self._clock.show(when)
         self._clock.tooltip = warning.message if warning else None
         level = warning.level if warning else None

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from datetime import tzinfo
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from testday.console_client.fleet_model import SESSION_RANK, FleetModel
-from testday.console_client.messages import SessionDict
+from testday.console_client.fleet_model import FleetModel
+from testday.console_client.fleet_order import SESSION_RANK
 from testday.console_client.session_clock import PauseWarning
+from testday.console_protocol.desk_views import SessionView
 from testday.tui.desk_text import SESSION_COLUMNS, session_cells
-from testday.tui.widgets.keyed_table import KeyedTable
+from testday.tui.widgets.keyed_table import KeyedTable, Order, Row, narrowed
 
 
-def session_order(session: SessionDict) -> Hashable:
+def session_order(session: SessionView) -> Order:
     """FleetModel.sorted_sessions' order: under way, checking, scheduled, then finished."""
-    rank = SESSION_RANK.get(session.get("state", ""), 3)
-    return (rank, session.get("scheduled_start") or 0.0, session["id"])
+    return (SESSION_RANK.get(session.state, 3), session.scheduled_start, session.id)
 
 
 STATE_STYLES = {
@@ -34,6 +34,7 @@ class SessionTable(KeyedTable):
     """Rows keyed by session id; a paused-too-long session's name and clock carry its level."""
 
     COLUMNS = SESSION_COLUMNS
+    NARROW = narrowed(COLUMNS, name=18, rooms=10, clock=31, readiness=9)  # the clock says the state
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Detail")]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "session-table--in-progress",
@@ -58,7 +59,7 @@ class SessionTable(KeyedTable):
     ) -> None:
         """Bring the rows of ``ids`` up to date; a session no longer held loses its row."""
 
-        def row(session_id: str) -> tuple[dict[str, str], Hashable, dict[str, str]] | None:
+        def row(session_id: str) -> Row | None:
             session = model.sessions.get(session_id)
             if session is None:
                 return None
@@ -68,15 +69,15 @@ class SessionTable(KeyedTable):
             self.sync_rows(ids, row)
 
     def _row(
-        self, session: SessionDict, now: float, tz: tzinfo | None, warning: PauseWarning | None
-    ) -> tuple[dict[str, str], Hashable, dict[str, str]]:
-        styles = {"state": state_style(session.get("state", ""))}
+        self, session: SessionView, now: float, tz: tzinfo | None, warning: PauseWarning | None
+    ) -> Row:
+        styles = {"state": state_style(session.state)}
         if warning is not None:
             level = f"session-table--pause-{warning.level}"
             styles |= {"name": level, "clock": level}
-            self.pause_levels[session["id"]] = warning.level
+            self.pause_levels[session.id] = warning.level
         else:
-            self.pause_levels.pop(session["id"], None)
+            self.pause_levels.pop(session.id, None)
         return session_cells(session, now, tz), session_order(session), styles
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
-from testday.console_client.fleet_model import VERDICTS, FleetModel
+from testday.console_client.fleet_model import FleetModel
 from testday.console_client.session_clock import PauseWarning
-from testday.tui.formatting import VERDICT_LABEL, clip, css_class
+from testday.core.presentation import VERDICTS, hms, verdict_label
+from testday.tui.formatting import clip, css_class
 from testday.tui.widgets.field import Field
 
 
@@ -63,11 +64,11 @@ class StatusLine(Vertical):
         self._site.show(clip(model.site_name, 24))
         for verdict, count in model.counts().items():
             field = self._counts[verdict]
-            text = f"{count} {VERDICT_LABEL[verdict]}"
+            text = f"{count} {verdict_label(verdict)}"
             if field.text != text:
                 field.show(text)
                 field.set_class(count == 0, "-zero")
-        self._clock.show(datetime.fromtimestamp(now, tz).strftime("%H:%M:%S"))
+        self._clock.show(hms(now, tz))
         self._show_pauses(pauses)
 
     def _show_pauses(self, pauses: Sequence[PauseWarning]) -> None:

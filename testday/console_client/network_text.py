@@ -1,14 +1,20 @@
-"""Provides the network watch's words: room and device cells, interface lines, the CLI report."""
+"""Provides the network watch's words: room and device cells and interface lines (CLI and TUI)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from datetime import tzinfo
 from typing import Any
 
-from testday.cli.fleet_table import _seen
 from testday.console_client.fleet_order import natural_key
-from testday.core.reasons import duration, hhmm
+from testday.console_protocol.network_views import (
+    InterfaceView,
+    NetDeviceView,
+    NetReasonView,
+    RoomNetworkView,
+    UpsView,
+)
+from testday.core.presentation import age, duration, hhmm
 
 EMPTY = "no network devices in site.toml — see README (Network watch)"
 KIND_LABEL = {"access_point": "AP", "switch": "switch", "wireless_controller": "WLC", "ups": "UPS"}
@@ -54,154 +60,149 @@ DEVICE_COLUMNS = (
 # --- rooms ------------------------------------------------------------------------------------
 
 
-def room_order(room: dict[str, Any]) -> Hashable:
-    return (STATUS_RANK.get(room.get("status", ""), 2), natural_key(room["room"]))
+def room_order(room: RoomNetworkView) -> tuple[int, tuple[Any, ...]]:
+    return (STATUS_RANK.get(room.status, 2), natural_key(room.room))
 
 
-def reason_title(reason: dict[str, Any]) -> str:
-    code = str(reason.get("code", ""))
-    title = REASON_TITLE.get(code, code)
-    return f"{title} ({reason['device']})" if reason.get("device") else title
+def reason_title(reason: NetReasonView) -> str:
+    title = REASON_TITLE.get(reason.code, reason.code)
+    return f"{title} ({reason.device})" if reason.device else title
 
 
-def first_reason(room: dict[str, Any]) -> str:
-    reasons = room.get("reasons") or []
+def first_reason(room: RoomNetworkView) -> str:
+    reasons = room.reasons
     if not reasons:
         return ""
     more = f" +{len(reasons) - 1}" if len(reasons) > 1 else ""
     return reason_title(reasons[0]) + more
 
 
-def room_cells(room: dict[str, Any]) -> dict[str, str]:
+def room_cells(room: RoomNetworkView) -> dict[str, str]:
     """Every column of one room's row, keyed like ROOM_COLUMNS."""
     return {
-        "room": room["room"],
-        "status": str(room.get("status", "unknown")),
-        "summary": str(room.get("summary") or ""),
+        "room": room.room,
+        "status": room.status,
+        "summary": room.summary,
         "reason": first_reason(room),
     }
 
 
-def room_line(room: dict[str, Any]) -> str:
+def room_line(room: RoomNetworkView) -> str:
     """The highlighted room's first reason in full, for the line under the tables."""
-    reasons = room.get("reasons") or []
+    reasons = room.reasons
     if not reasons:
-        return f"{room['room']}: network {room.get('status', 'unknown')}"
+        return f"{room.room}: network {room.status}"
     more = f"  (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
-    return f"{room['room']}: {reasons[0].get('message', '')}{more}"
+    return f"{room.room}: {reasons[0].message}{more}"
 
 
 # --- devices ----------------------------------------------------------------------------------
 
 
-def device_rank(device: dict[str, Any]) -> int:
+def device_rank(device: NetDeviceView) -> int:
     """Unreachable, then needing a look (on battery, a port down), not polled, fine."""
-    reachable = device.get("reachable")
-    if reachable is False:
+    if device.reachable is False:
         return 0
-    if (device.get("ups") or {}).get("on_battery") or _down(device):
+    if (device.ups is not None and device.ups.on_battery) or _down(device):
         return 1
-    return 2 if reachable is None else 3
+    return 2 if device.reachable is None else 3
 
 
-def device_order(device: dict[str, Any]) -> Hashable:
-    return (device_rank(device), natural_key(device["name"]))
+def device_order(device: NetDeviceView) -> tuple[int, tuple[Any, ...]]:
+    return (device_rank(device), natural_key(device.name))
 
 
-def state_text(device: dict[str, Any], tz: tzinfo | None) -> str:
+def state_text(device: NetDeviceView, tz: tzinfo | None) -> str:
     """ "ok", "unreachable since 10:02" or "not polled yet"."""
-    reachable = device.get("reachable")
-    if reachable is None:
+    if device.reachable is None:
         return "not polled yet"
-    if reachable:
+    if device.reachable:
         return "ok"
-    since = device.get("unreachable_since")
+    since = device.unreachable_since
     return "unreachable" + (f" since {hhmm(since, tz)}" if since is not None else "")
 
 
-def clients_text(device: dict[str, Any]) -> str:
-    clients, capacity = device.get("ap_clients"), device.get("capacity")
+def clients_text(device: NetDeviceView) -> str:
+    clients, capacity = device.ap_clients, device.capacity
     if clients is None:
         return ""
     return f"{clients}/{capacity}" if capacity else str(clients)
 
 
-def ups_text(ups: dict[str, Any] | None) -> str:
+def ups_text(ups: UpsView | None) -> str:
     """ "on battery · 62 % · 14 min", or "on mains · 100 %"."""
-    if not ups:
+    if ups is None:
         return ""
-    battery = ups.get("on_battery")
+    battery = ups.on_battery
     parts = ["on battery" if battery else "on mains" if battery is False else "power unknown"]
-    if ups.get("charge_percent") is not None:
-        parts.append(f"{ups['charge_percent']} %")
-    if battery and ups.get("minutes_left") is not None:
-        parts.append(f"{ups['minutes_left']} min")
+    if ups.charge_percent is not None:
+        parts.append(f"{ups.charge_percent} %")
+    if battery and ups.minutes_left is not None:
+        parts.append(f"{ups.minutes_left} min")
     return " · ".join(parts)
 
 
-def _mapped(device: dict[str, Any]) -> list[dict[str, Any]]:
+def _mapped(device: NetDeviceView) -> tuple[InterfaceView, ...]:
     """The ports feeding rooms; a switch without mapped ports: every interface shown."""
-    interfaces = device.get("interfaces") or []
-    return [i for i in interfaces if i.get("room")] or interfaces
+    interfaces = device.interfaces
+    return tuple(i for i in interfaces if i.room) or interfaces
 
 
-def _down(device: dict[str, Any]) -> int:
-    return sum(1 for i in _mapped(device) if i.get("up") is False)
+def _down(device: NetDeviceView) -> int:
+    return sum(1 for i in _mapped(device) if i.up is False)
 
 
-def ports_text(device: dict[str, Any]) -> str:
+def ports_text(device: NetDeviceView) -> str:
     """Ports down, and the busiest mapped port's utilisation: "1 down · 41 %"."""
     ports = _mapped(device)
     if not ports:
         return ""
     down = _down(device)
-    busy = [i["utilisation"] for i in ports if i.get("up") and i.get("utilisation") is not None]
+    busy = [i.utilisation for i in ports if i.up and i.utilisation is not None]
     parts = [f"{down} down" if down else "all up"]
     if busy:
         parts.append(f"{max(busy) * 100:.0f} %")
     return " · ".join(parts)
 
 
-def load_text(device: dict[str, Any]) -> str:
+def load_text(device: NetDeviceView) -> str:
     """What a device carries, by kind: an AP's clients, a UPS's power, a switch's ports."""
-    kind = device.get("kind")
-    if kind == "ups":
-        return ups_text(device.get("ups"))
-    if kind == "switch":
+    if device.kind == "ups":
+        return ups_text(device.ups)
+    if device.kind == "switch":
         return ports_text(device)
     clients = clients_text(device)
     return f"{clients} clients" if clients else ""
 
 
-def age_text(device: dict[str, Any], now: float) -> str:
-    last_poll = device.get("last_poll")
-    return "-" if last_poll is None else _seen(last_poll, now)
+def age_text(device: NetDeviceView, now: float) -> str:
+    return "-" if device.last_poll is None else age(device.last_poll, now)
 
 
-def device_cells(device: dict[str, Any], now: float, tz: tzinfo | None) -> dict[str, str]:
+def device_cells(device: NetDeviceView, now: float, tz: tzinfo | None) -> dict[str, str]:
     """Every column of one device's row, keyed like DEVICE_COLUMNS."""
     return {
-        "name": device["name"],
-        "kind": KIND_LABEL.get(device.get("kind", ""), str(device.get("kind", "?"))),
-        "rooms": ", ".join(device.get("rooms") or ()) or "-",
+        "name": device.name,
+        "kind": KIND_LABEL.get(device.kind, device.kind),
+        "rooms": ", ".join(device.rooms) or "-",
         "state": state_text(device, tz),
         "load": load_text(device),
         "polled": age_text(device, now),
     }
 
 
-def failure_text(device: dict[str, Any]) -> str:
+def failure_text(device: NetDeviceView) -> str:
     """Why it does not answer: the poller's own words, else its failure's."""
-    if device.get("detail"):
-        return str(device["detail"])
-    failure = device.get("failure")
-    return FAILURE.get(failure, str(failure)) if failure else ""
+    if device.detail:
+        return device.detail
+    failure = device.failure
+    return FAILURE.get(failure, failure) if failure else ""
 
 
-def device_line(device: dict[str, Any], tz: tzinfo | None) -> str:
+def device_line(device: NetDeviceView, tz: tzinfo | None) -> str:
     """The highlighted device in one line: address, state, why."""
-    why = failure_text(device) if device.get("reachable") is False else ""
-    line = f"{device['name']} ({device.get('address', '?')}): {state_text(device, tz)}"
+    why = failure_text(device) if device.reachable is False else ""
+    line = f"{device.name} ({device.address}): {state_text(device, tz)}"
     return line + (f" — {why}" if why else "")
 
 
@@ -225,21 +226,19 @@ def rate(bps: float | None) -> str:
 INTERFACE_HEADER = ("INTERFACE", "LINK", "SPEED", "IN", "OUT", "UTIL", "ERR/S", "ROOM")
 
 
-def interface_rows(device: dict[str, Any]) -> list[tuple[str, ...]]:
-    rows = []
-    for i in device.get("interfaces") or []:
-        up = i.get("up")
-        util = i.get("utilisation")
-        errors = i.get("errors_per_s")
+def interface_rows(device: NetDeviceView) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for i in device.interfaces:
+        up, util, errors = i.up, i.utilisation, i.errors_per_s
         rows.append((
-            str(i.get("name") or f"ifIndex {i.get('index')}"),
+            i.name or f"ifIndex {i.index}",
             "up" if up else "down" if up is False else "?",
-            rate(i.get("speed_bps")),
-            rate(i.get("in_bps")),
-            rate(i.get("out_bps")),
+            rate(i.speed_bps),
+            rate(i.in_bps),
+            rate(i.out_bps),
             f"{util * 100:.0f} %" if util is not None else "-",
             f"{errors:.2g}" if errors is not None else "-",
-            str(i.get("room") or "-"),
+            i.room or "-",
         ))  # fmt: skip
     return rows
 
@@ -256,6 +255,6 @@ def columns(rows: Iterable[tuple[str, ...]], indent: str = "") -> list[str]:
     ]
 
 
-def interface_lines(device: dict[str, Any]) -> list[str]:
+def interface_lines(device: NetDeviceView) -> list[str]:
     rows = interface_rows(device)
     return columns([INTERFACE_HEADER, *rows]) if rows else ["no interfaces reported"]

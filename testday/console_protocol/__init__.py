@@ -1,0 +1,1 @@
+"""Provides the hub ↔ console contract: typed views, the messages, requests and the wire codec."""
