@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Generic, TypeVar
 
 import msgspec
-from testday_agent.protocol import AppRule, Checks, Endpoint
+from testday_agent.protocol import AppRule, Checks, Endpoint, OsFamily
 
 from testday.core.strict_toml import ConfigError, convert, load_toml
 from testday.core.versions import VersionError, compare, parse_version
 
-OS_FAMILIES = ("windows", "macos", "linux", "chromeos")
+OS_FAMILIES: tuple[OsFamily, ...] = ("windows", "macos", "linux", "chromeos")
 DEFAULT_VERSION_PATTERN = r"(\d+(?:\.\d+)+)"
 _PROFILE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # An unknown key in a per-OS table is an OS family we do not know, not a spelling slip.
@@ -29,13 +29,16 @@ class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=T
     """Frozen, and an unknown key is an error: a typo must not silently become a default."""
 
 
-class _PerOs(_Strict, frozen=True):
+_Entry = TypeVar("_Entry")
+
+
+class _PerOs(_Strict, Generic[_Entry], frozen=True):
     """One optional entry per OS family; a family we do not know is an unknown field."""
 
-    def items(self) -> list[tuple[str, Any]]:
+    def items(self) -> list[tuple[OsFamily, _Entry]]:
         return [(f, getattr(self, f)) for f in OS_FAMILIES if getattr(self, f) is not None]
 
-    def get(self, family: str | None) -> Any:
+    def get(self, family: str | None) -> _Entry | None:
         return getattr(self, family) if family in OS_FAMILIES else None
 
 
@@ -50,7 +53,7 @@ class Clock(_Strict, frozen=True):
     not_ready_skew_s: float = 300.0
 
 
-class DiskPaths(_PerOs, frozen=True):
+class DiskPaths(_PerOs[str], frozen=True):
     windows: str | None = None
     macos: str | None = None
     linux: str | None = None
@@ -86,7 +89,7 @@ class OsRule(_Strict, frozen=True):
     excluded: tuple[str, ...] = ()  # version lines known bad ("131" covers 131.x) → not ready
 
 
-class OsRules(_PerOs, frozen=True):
+class OsRules(_PerOs[OsRule], frozen=True):
     windows: OsRule | None = None
     macos: OsRule | None = None
     linux: OsRule | None = None
@@ -105,7 +108,7 @@ class Detection(_Strict, frozen=True):
     min_version: str | None = None  # overrides the app's min_version on this OS
 
 
-class DetectionRules(_PerOs, frozen=True):
+class DetectionRules(_PerOs[Detection], frozen=True):
     windows: Detection | None = None
     macos: Detection | None = None
     linux: Detection | None = None
