@@ -89,8 +89,8 @@ async def collect_once(state_dir: Path, as_json: bool) -> int:
     data = to_builtins(facts)
     if as_json:
         print(json.dumps(data, indent=2))
-    else:
-        for section, value in data.items():  # type: ignore[union-attr]
+    elif isinstance(data, dict):  # always, as Facts is a Struct; this tells mypy so
+        for section, value in data.items():
             print(f"{section}: {json.dumps(value)}")
     return 0
 

@@ -30,7 +30,7 @@ class CollectorSource(Protocol):
         """One full collection, network probes included; never raises."""
         ...
 
-    def quick_state(self, checks: Checks) -> tuple:
+    def quick_state(self, checks: Checks) -> tuple[object, ...]:
         """A cheap snapshot of readiness facts; a change means a report is due now."""
         ...
 
@@ -114,7 +114,7 @@ class SystemCollector:
             errors=errors,
         )
 
-    def quick_state(self, checks: Checks) -> tuple:
+    def quick_state(self, checks: Checks) -> tuple[object, ...]:
         """(battery plugged and percent in 5 % steps, apps' running flags, interface and IPv4)."""
         try:
             reading = read_battery()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 import msgspec
 
@@ -16,6 +16,12 @@ AGENT_PATH = "/agent"
 
 class ProtocolError(ValueError):
     """A frame that does not decode or validate; the message names the field at fault."""
+
+
+# A family a profile names rules for; a device on any other one reports "other".
+OsFamily = Literal["windows", "macos", "linux", "chromeos"]
+ReportedOsFamily = Literal["windows", "macos", "linux", "chromeos", "other"]
+InterfaceKind = Literal["wifi", "wired", "other"]
 
 
 # --- facts ------------------------------------------------------------------------------------
@@ -56,7 +62,7 @@ class EndpointResult(msgspec.Struct, omit_defaults=True):
 
 class NetworkFacts(msgspec.Struct, omit_defaults=True):
     interface: str | None = None
-    kind: Literal["wifi", "wired", "other"] | None = None
+    kind: InterfaceKind | None = None
     ipv4: str | None = None
     gateway: str | None = None
     wifi_signal_percent: float | None = None
@@ -65,7 +71,7 @@ class NetworkFacts(msgspec.Struct, omit_defaults=True):
 
 
 class SystemFacts(msgspec.Struct, omit_defaults=True):
-    os_family: Literal["windows", "macos", "linux", "chromeos", "other"]
+    os_family: ReportedOsFamily
     os_version: str
     hostname: str
     uptime_s: float | None = None
@@ -104,7 +110,7 @@ class AppRule(msgspec.Struct, omit_defaults=True):
     """How to find one kiosk / secure-browser app on one OS family."""
 
     name: str
-    os_family: Literal["windows", "macos", "linux", "chromeos"]
+    os_family: OsFamily
     paths: list[str] = []  # any existing path means installed
     bundle: str | None = None  # macOS .app bundle: version read from Contents/Info.plist
     version_file: str | None = None  # a file whose text holds the version
@@ -208,7 +214,10 @@ def encode(message: _Frame) -> bytes:
     return _encoder.encode(message)
 
 
-def _decode(decoder: msgspec.json.Decoder, data: bytes | str) -> _Frame:
+_M = TypeVar("_M")
+
+
+def _decode(decoder: msgspec.json.Decoder[_M], data: bytes | str) -> _M:
     try:
         return decoder.decode(data)
     except msgspec.ValidationError as exc:
@@ -219,12 +228,12 @@ def _decode(decoder: msgspec.json.Decoder, data: bytes | str) -> _Frame:
 
 def decode_agent_message(data: bytes | str) -> AgentMessage:
     """Decode a frame an agent sent; raises ProtocolError naming the bad field."""
-    return _decode(_agent_decoder, data)  # type: ignore[return-value]
+    return _decode(_agent_decoder, data)
 
 
 def decode_hub_message(data: bytes | str) -> HubMessage:
     """Decode a frame the hub sent; raises ProtocolError naming the bad field."""
-    return _decode(_hub_decoder, data)  # type: ignore[return-value]
+    return _decode(_hub_decoder, data)
 
 
 def to_builtins(value: object) -> object:

@@ -81,7 +81,7 @@ class Spool:
             floor = 0
         # Skip the rest of the last block (some may have been sent); a new spool: the clock.
         seed = 0 if self._reserved else int(time.time() * 1000)
-        self._reserved = max(self._reserved, self._seq[-1] if self._seq else 0, floor, seed)
+        self._reserved: int = max(self._reserved, self._seq[-1] if self._seq else 0, floor, seed)
         self._next = self._reserved + 1
         self._maybe_compact()
 
@@ -114,8 +114,8 @@ class Spool:
         """Apply one record to the index: the one path for replay and for live changes."""
         kind, _, rest = line[9:-1].partition(b" ")
         if kind == b"A":
-            seq, sent_at, _ = rest.split(b" ", 2)
-            self._insert(int(seq), float(sent_at), offset, len(line))
+            seq_field, sent_at, _ = rest.split(b" ", 2)
+            self._insert(int(seq_field), float(sent_at), offset, len(line))
         elif kind in (b"K", b"D"):
             seqs = [int(s) for s in rest.split(b",")]
             for seq in seqs:
@@ -133,9 +133,9 @@ class Spool:
             return  # already held: the first copy wins, as INSERT OR IGNORE did
         # After any tombstone of the same seq (a re-append); usually at the end, an append.
         i = bisect_right(self._seq, seq)
-        columns = (self._seq, self._sent, self._off, self._len)
-        for column, value in zip(columns, (seq, sent_at, offset, size), strict=True):
+        for column, value in ((self._seq, seq), (self._off, offset), (self._len, size)):
             column.insert(i, value)
+        self._sent.insert(i, sent_at)
         self._depth += 1
         self._live_bytes += size
 

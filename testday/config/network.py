@@ -45,11 +45,12 @@ class NetworkError(ConfigError):
     """A [network] table that does not decode or does not make sense."""
 
 
+# Subclasses say frozen=True again: msgspec inherits it, type checkers see it only where written.
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
-class _V3(_Strict, kw_only=True):
+class _V3(_Strict, frozen=True, kw_only=True):
     user: str
     auth_protocol: Literal["SHA", "SHA224", "SHA256", "SHA384", "SHA512", "MD5"] = "SHA"
     auth_key: str
@@ -57,7 +58,7 @@ class _V3(_Strict, kw_only=True):
     priv_key: str = ""
 
 
-class _Device(_Strict):
+class _Device(_Strict, frozen=True):
     name: str
     address: str
     kind: Kind
@@ -73,7 +74,7 @@ class _Device(_Strict):
     retries: int = 1
 
 
-class _Head(_Strict):
+class _Head(_Strict, frozen=True):
     poll_interval_s: float = 30.0
     trap_port: int = 0
     trap_host: str = "0.0.0.0"

@@ -70,11 +70,12 @@ class RunbookError(ConfigError):
     """A runbook that does not hold: ``"<file>: <field>: <problem>"``."""
 
 
+# Subclasses say frozen=True again: msgspec inherits it, type checkers see it only where written.
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
-class RunbookAction(_Strict):
+class RunbookAction(_Strict, frozen=True):
     """A command a technician may run on a lab machine; nothing undeclared ever runs."""
 
     id: str
@@ -85,7 +86,7 @@ class RunbookAction(_Strict):
     confirm: str  # the question asked before it runs
 
 
-class _FrontMatter(_Strict, kw_only=True):
+class _FrontMatter(_Strict, frozen=True, kw_only=True):
     id: str
     title: str
     platforms: tuple[str, ...]

@@ -38,16 +38,17 @@ class SessionsError(ConfigError):
     """A planned session that does not decode or does not make sense."""
 
 
+# Subclasses say frozen=True again: msgspec inherits it, type checkers see it only where written.
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
-class _Seat(_Strict):
+class _Seat(_Strict, frozen=True):
     student: str
     device: str
 
 
-class _Planned(_Strict, kw_only=True):
+class _Planned(_Strict, frozen=True, kw_only=True):
     id: str | None = None
     name: str
     program: str = ""

@@ -45,11 +45,12 @@ class SiteError(ConfigError):
     """A site file that does not decode, or names a profile that does not exist."""
 
 
+# Subclasses say frozen=True again: msgspec inherits it, type checkers see it only where written.
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
-class RuleEntry(_Strict):
+class RuleEntry(_Strict, frozen=True):
     label: str
     amount: int
     unit: Unit
@@ -57,7 +58,7 @@ class RuleEntry(_Strict):
     holidays: list[date] = []
 
 
-class Deadlines(_Strict):
+class Deadlines(_Strict, frozen=True):
     state: str = ""  # a key of incident_deadlines.STATE_RULES
     rules: list[RuleEntry] = []  # the district's own; when given, they replace the state's
 
@@ -70,7 +71,7 @@ class Deadlines(_Strict):
         return STATE_RULES.get(self.state.casefold(), ())
 
 
-class SiteInfo(_Strict):
+class SiteInfo(_Strict, frozen=True):
     name: str = ""
     code: str = ""  # the school code irregularity reports ask for
     district: str = ""
@@ -79,12 +80,12 @@ class SiteInfo(_Strict):
     deadlines: Deadlines = msgspec.field(default_factory=Deadlines)
 
 
-class Room(_Strict):
+class Room(_Strict, frozen=True):
     name: str | None = None  # how proctors call it ("Lab 112"); the key is what agents report
     profile: str | None = None  # None: the site's default profile
 
 
-class _SiteFile(_Strict):
+class _SiteFile(_Strict, frozen=True):
     site: SiteInfo = msgspec.field(default_factory=SiteInfo)
 
 

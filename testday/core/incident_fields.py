@@ -91,6 +91,9 @@ class TimedLine:
     text: str
 
 
+SubRecord = AffectedStudent | DeviceRef | OtherPerson | TimedLine  # what a Records field lists
+
+
 class Kind:
     """How one field checks a value and stores it in JSON; ``None`` always clears a field."""
 
@@ -195,7 +198,7 @@ class NameMap(Kind):
 class Records(Kind):
     """A list of sub-records; plain strings are accepted where a record is just an ID."""
 
-    def __init__(self, record: type) -> None:
+    def __init__(self, record: type[SubRecord]) -> None:
         self.record = record
 
     def check(self, field: str, value: Any) -> Any:
@@ -232,13 +235,13 @@ class Records(Kind):
         ]
 
     def decode(self, raw: Any) -> Any:
-        moments = {"started_at", "at"}
-        return tuple(
-            self.record(
-                **{k: datetime.fromisoformat(v) if k in moments and v else v for k, v in d.items()}
-            )
-            for d in raw
-        )
+        return tuple(self.record(**_revived(d)) for d in raw)
+
+
+def _revived(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored sub-record's fields, its moments parsed back from ISO text."""
+    moments = {"started_at", "at"}
+    return {k: datetime.fromisoformat(v) if k in moments and v else v for k, v in stored.items()}
 
 
 FIELDS: Mapping[str, Kind] = MappingProxyType(

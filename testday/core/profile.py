@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Generic, TypeVar
 
 import msgspec
-from testday_agent.protocol import AppRule, Checks, Endpoint
+from testday_agent.protocol import AppRule, Checks, Endpoint, OsFamily
 
 from testday.core.strict_toml import ConfigError, convert, load_toml
 from testday.core.versions import VersionError, compare, parse_version
 
-OS_FAMILIES = ("windows", "macos", "linux", "chromeos")
+OS_FAMILIES: tuple[OsFamily, ...] = ("windows", "macos", "linux", "chromeos")
 DEFAULT_VERSION_PATTERN = r"(\d+(?:\.\d+)+)"
 _PROFILE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # An unknown key in a per-OS table is an OS family we do not know, not a spelling slip.
@@ -24,75 +24,79 @@ class ProfileError(ConfigError):
     """A profile file that does not decode or does not make sense."""
 
 
+# Subclasses say frozen=True again: msgspec inherits it, type checkers see it only where written.
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Frozen, and an unknown key is an error: a typo must not silently become a default."""
 
 
-class _PerOs(_Strict):
+_Entry = TypeVar("_Entry")
+
+
+class _PerOs(_Strict, Generic[_Entry], frozen=True):
     """One optional entry per OS family; a family we do not know is an unknown field."""
 
-    def items(self) -> list[tuple[str, Any]]:
+    def items(self) -> list[tuple[OsFamily, _Entry]]:
         return [(f, getattr(self, f)) for f in OS_FAMILIES if getattr(self, f) is not None]
 
-    def get(self, family: str | None) -> Any:
+    def get(self, family: str | None) -> _Entry | None:
         return getattr(self, family) if family in OS_FAMILIES else None
 
 
-class Battery(_Strict):
+class Battery(_Strict, frozen=True):
     warn_percent: int = 25
     critical_percent: int = 10
     floor_percent: int = 10  # charge it must still have when the test ends
 
 
-class Clock(_Strict):
+class Clock(_Strict, frozen=True):
     warn_skew_s: float = 60.0
     not_ready_skew_s: float = 300.0
 
 
-class DiskPaths(_PerOs):
+class DiskPaths(_PerOs[str], frozen=True):
     windows: str | None = None
     macos: str | None = None
     linux: str | None = None
     chromeos: str | None = None
 
 
-class Disk(_Strict):
+class Disk(_Strict, frozen=True):
     min_free_mb: float = 500.0
     paths: DiskPaths = msgspec.field(default_factory=DiskPaths)  # where responses are saved
 
 
-class Memory(_Strict):
+class Memory(_Strict, frozen=True):
     min_available_mb: float = 256.0
 
 
-class EndpointSpec(_Strict):
+class EndpointSpec(_Strict, frozen=True):
     name: str
     host: str
     port: int = 443
     required: bool = True  # an optional endpoint that fails is a warning, not "not ready"
 
 
-class Network(_Strict):
+class Network(_Strict, frozen=True):
     hosts: tuple[str, ...] = ()
     endpoints: tuple[EndpointSpec, ...] = ()
     connect_timeout_s: float = 2.0
     slow_connect_ms: float = 500.0
 
 
-class OsRule(_Strict):
+class OsRule(_Strict, frozen=True):
     min_version: str | None = None  # below: the vendor's app refuses or is unsupported → not ready
     warn_below: str | None = None  # below: works but outside the vendor's support → warning
     excluded: tuple[str, ...] = ()  # version lines known bad ("131" covers 131.x) → not ready
 
 
-class OsRules(_PerOs):
+class OsRules(_PerOs[OsRule], frozen=True):
     windows: OsRule | None = None
     macos: OsRule | None = None
     linux: OsRule | None = None
     chromeos: OsRule | None = None
 
 
-class Detection(_Strict):
+class Detection(_Strict, frozen=True):
     """How the agent finds an app on one OS family (see testday_agent.protocol.AppRule)."""
 
     paths: tuple[str, ...] = ()
@@ -104,14 +108,14 @@ class Detection(_Strict):
     min_version: str | None = None  # overrides the app's min_version on this OS
 
 
-class DetectionRules(_PerOs):
+class DetectionRules(_PerOs[Detection], frozen=True):
     windows: Detection | None = None
     macos: Detection | None = None
     linux: Detection | None = None
     chromeos: Detection | None = None
 
 
-class App(_Strict):
+class App(_Strict, frozen=True):
     name: str
     min_version: str | None = None
     chromeos_app_id: str | None = None  # kiosk app id, for Google Admin; agents do not use it
@@ -122,7 +126,7 @@ class App(_Strict):
         return rule.min_version if rule is not None and rule.min_version else self.min_version
 
 
-class SessionRules(_Strict):
+class SessionRules(_Strict, frozen=True):
     """Vendor timing rules, as data for session tooling (readiness does not use them)."""
 
     staff_idle_logout_min: int | None = None
@@ -132,7 +136,7 @@ class SessionRules(_Strict):
     proxy_timeout_extra_min: int | None = None  # proxies must time out this much after the session
 
 
-class Profile(_Strict):
+class Profile(_Strict, frozen=True):
     id: str
     name: str
     vendor: str

@@ -197,12 +197,12 @@ def network(profile: Profile, facts: Facts) -> Iterator[Reason]:
     spec = profile.network
     wanted = set(spec.hosts) | {e.host for e in spec.endpoints}
     unresolved: set[str] = set()
-    for r in net.dns:
-        if r.host in wanted and not r.ok:
-            unresolved.add(r.host)
-            why = f" ({r.error})" if r.error else ""
-            msg = f"Cannot look up {r.host}{why} — check DNS and the web filter's allow-list"
-            yield make_reason("dns.failed", "not_ready", msg, r.host)
+    for lookup in net.dns:
+        if lookup.host in wanted and not lookup.ok:
+            unresolved.add(lookup.host)
+            why = f" ({lookup.error})" if lookup.error else ""
+            msg = f"Cannot look up {lookup.host}{why} — check DNS and the web filter's allow-list"
+            yield make_reason("dns.failed", "not_ready", msg, lookup.host)
     endpoints = {e.name: e for e in spec.endpoints}
     for r in net.endpoints:
         e = endpoints.get(r.name)

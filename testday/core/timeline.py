@@ -30,7 +30,7 @@ def draft_timeline(
     """
     names = hostnames or {}
     detection = source if isinstance(source, Detection) else None
-    events = list(detection.events if detection else source)
+    events = list(source.events if isinstance(source, Detection) else source)
     devices = set(detection.device_ids) if detection else {e.device_id for e in events}
     seen = {(e.ts, e.kind, e.device_id) for e in events}
     events += [

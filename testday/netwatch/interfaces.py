@@ -74,7 +74,7 @@ class InterfaceReader:
 
     def __init__(self) -> None:
         self.static: Rows = {}
-        self.oper: dict[int, Value] = {}
+        self.oper: dict[int, Value | None] = {}  # None: a row that gave no ifOperStatus
         self.rows = 0
         self.any_hc = self.any_32 = True  # until the first read says otherwise
         self.age: int | None = None  # polls since names and speeds were read; None: never

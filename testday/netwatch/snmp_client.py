@@ -193,7 +193,7 @@ class SnmpClient:
         return CommunityData(device.community, mpModel=1)
 
     async def _request(
-        self, device: NetDevice, send: Callable[..., Awaitable[tuple[Any, Any, Any, Any]]]
+        self, device: NetDevice, send: Callable[..., Awaitable[tuple[Any, Any, Any, Sequence[Any]]]]
     ) -> Sequence[Any]:
         """One request under the device's in-flight bound; errors become SnmpFailure."""
         engine = self._engine_here()

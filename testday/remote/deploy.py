@@ -76,9 +76,12 @@ async def deploy_host(target: RemoteHost, plan: DeployPlan) -> HostResult:
     except (HostKeyError, RemoteError) as exc:
         return HostResult(target.name, "failed", f"connect: {exc}", seconds=_since(started))
     try:
+        # Returned after the block, as asyncssh types __aexit__ -> bool: to mypy the block may
+        # swallow an error and fall through.
         async with conn:
             status, device_id = await _deploy(Remote(conn), target, plan)
-            return HostResult(target.name, status, "", device_id, _since(started))
+            outcome = HostResult(target.name, status, "", device_id, _since(started))
+        return outcome
     except StepFailed as exc:
         return HostResult(target.name, "failed", str(exc), seconds=_since(started))
     except Exception as exc:  # one host's surprise must not stop the others' deploys

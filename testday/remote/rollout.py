@@ -95,13 +95,15 @@ async def _run_command(
         return (
             "timeout",
             None,
-            excerpt(exc.stdout, exc.stderr),
+            # asyncssh types the output bytes | str whatever the encoding; with one set it is str.
+            excerpt(exc.stdout, exc.stderr),  # type: ignore[arg-type]
             f"no exit after {timeout_s:g} s: cut off (it may still be running on the host "
             "if it ignores the hang-up)",
         )
     except (asyncssh.Error, OSError) as exc:
         return "failed", None, "", f"connection lost while running: {exc}"
-    out = excerpt(done.stdout, done.stderr)  # type: ignore[arg-type]  # str: encoding is set
+    # asyncssh types the output bytes | str whatever the encoding; with one set it is str.
+    out = excerpt(done.stdout, done.stderr)  # type: ignore[arg-type]
     if done.exit_status == 0:
         return "ok", 0, out, None
     if done.exit_signal:
@@ -134,8 +136,11 @@ async def _run_host(
         return result("refused_host_key", None, "", str(exc))
     except RemoteError as exc:
         return result("unreachable", None, "", str(exc))
-    async with conn:  # one connection per host, closed whatever happens
-        return result(*await _run_command(conn, command, command_timeout_s))
+    # One connection per host, closed whatever happens. Returned after the block, as asyncssh
+    # types __aexit__ -> bool: to mypy the block may swallow an error and fall through.
+    async with conn:
+        outcome = result(*await _run_command(conn, command, command_timeout_s))
+    return outcome
 
 
 async def run_rollout(

@@ -44,7 +44,8 @@ def incident_record(incident: Incident) -> dict[str, Any]:
         else:
             record[f.name] = value
     # Tuples become lists, as they would after a JSON round trip; comparisons then hold.
-    return json.loads(_dumps(record))
+    round_tripped: dict[str, Any] = json.loads(_dumps(record))
+    return round_tripped
 
 
 def event_seqs(log: IncidentLog) -> dict[str, list[int]]:

@@ -150,7 +150,8 @@ class Store:
         self, device_id: str | None = None, since: float | None = None, limit: int = 500
     ) -> list[EventRow]:
         """Return the last ``limit`` events (``ts >= since``, one device if given), newest last."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[str | float] = []
         if device_id is not None:
             where.append("device_id = ?")
             params.append(device_id)
@@ -227,7 +228,8 @@ class Store:
             if event_params:
                 await conn.executemany(_INSERT_EVENT, event_params)
                 # Inside one write transaction the rowids just inserted are consecutive.
-                last = int((await conn.execute_fetchall("SELECT last_insert_rowid()"))[0][0])
+                (row,) = await conn.execute_fetchall("SELECT last_insert_rowid()")
+                last = int(row[0])
         for offset, event in enumerate(events):
             event.id = last - len(events) + 1 + offset
 

@@ -17,7 +17,14 @@ from pathlib import Path
 import psutil
 
 from testday_agent.collectors.apps import run_bounded
-from testday_agent.protocol import Checks, DnsResult, Endpoint, EndpointResult, NetworkFacts
+from testday_agent.protocol import (
+    Checks,
+    DnsResult,
+    Endpoint,
+    EndpointResult,
+    InterfaceKind,
+    NetworkFacts,
+)
 
 _RUN_TIMEOUT_S = 2.0
 _RTF_UP = 0x1
@@ -57,7 +64,8 @@ def _source_ipv4() -> str | None:
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.connect(("192.0.2.1", 9))  # TEST-NET-1: never a real host
-            return s.getsockname()[0]
+            address: str = s.getsockname()[0]  # AF_INET: (host, port); the stub says Any
+            return address
     except OSError:
         return None
 
@@ -103,7 +111,7 @@ def _mac_hardware_ports() -> dict[str, str]:
     return ports
 
 
-def interface_kind(name: str) -> str:
+def interface_kind(name: str) -> InterfaceKind:
     if sys.platform.startswith("linux"):
         sys_dir = Path("/sys/class/net") / name
         if (sys_dir / "wireless").exists() or (sys_dir / "phy80211").exists():
@@ -183,7 +191,7 @@ def read_active_interface() -> NetworkFacts:
         return facts
     ips = table.get(facts.interface, [])
     facts.ipv4 = source if source in ips else next(iter(ips), None)
-    facts.kind = interface_kind(facts.interface)  # type: ignore[assignment]
+    facts.kind = interface_kind(facts.interface)
     if facts.kind == "wifi":
         if sys.platform.startswith("linux"):
             facts.wifi_signal_percent = _linux_wifi_signal(facts.interface)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from testday_agent.protocol import SystemFacts
+from testday_agent.protocol import ReportedOsFamily, SystemFacts
 
 _MB = 1024 * 1024
 
@@ -37,7 +37,7 @@ def _read_key_values(path: Path) -> dict[str, str]:
 
 
 @functools.cache
-def os_family() -> str:
+def os_family() -> ReportedOsFamily:
     """One of "windows", "macos", "linux", "chromeos", "other"; cached, as it cannot change."""
     if sys.platform == "win32":
         return "windows"
@@ -130,7 +130,7 @@ _cpu_last: tuple[float, float | None] | None = None
 def collect_system(disk_path: str | None = None) -> SystemFacts:
     """Gather the system facts; disk_path defaults to the user's home directory."""
     global _cpu_last
-    facts = SystemFacts(os_family=os_family(), os_version=os_version(), hostname=_hostname())  # type: ignore[arg-type]
+    facts = SystemFacts(os_family=os_family(), os_version=os_version(), hostname=_hostname())
     with contextlib.suppress(Exception):
         facts.uptime_s = round(max(0.0, time.time() - psutil.boot_time()), 1)
     path = resolve_disk_path(disk_path)
