@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from testday.console_protocol.messages import (
-    DeskChanged,
-    DevicesChanged,
-    EventsAppended,
-    FeedMessage,
-    Frame,
-    NetworkChanged,
-    Snapshot,
-)
+from testday.console_protocol.messages import FeedMessage, Frame
 from testday.console_protocol.requests import Answer, HubRequest
 
 
@@ -42,9 +34,7 @@ class _Numbered(msgspec.Struct):
 
 
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(
-    Snapshot | DevicesChanged | EventsAppended | DeskChanged | NetworkChanged | Reply
-)
+_decoder: msgspec.json.Decoder[FeedMessage | Reply] = msgspec.json.Decoder(FeedMessage | Reply)
 _request_decoder = msgspec.json.Decoder(Request)
 _number_decoder = msgspec.json.Decoder(_Numbered)
 

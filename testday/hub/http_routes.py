@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
+from weakref import WeakKeyDictionary
 
 import msgspec
 from testday_agent.protocol import AGENT_PATH, DEVICE_HEADER
@@ -66,6 +67,12 @@ class HttpRoutes:
         self.handshakes = handshakes
         self.metrics = metrics
         self.metrics_text = metrics_text
+        # Who each agent upgrade authenticated as, until its handler takes it.
+        self._principals: WeakKeyDictionary[ServerConnection, AgentPrincipal] = WeakKeyDictionary()
+
+    def principal(self, conn: ServerConnection) -> AgentPrincipal | None:
+        """The device an agent connection's upgrade was vetted for (None: not an agent's)."""
+        return self._principals.pop(conn, None)
 
     def process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         url = urlsplit(request.path)
@@ -122,10 +129,10 @@ class HttpRoutes:
             metrics.handshakes_rejected["no_credential"] += 1
             return self._unauthorized("agent credential required (Authorization: Bearer …)")
         if self.secrets.is_agent_token(token):
-            conn.principal = AgentPrincipal(device_id, enrolling=True)  # type: ignore[attr-defined]
+            self._principals[conn] = AgentPrincipal(device_id, enrolling=True)
             return None
         if key_matches(token, self.key_hash_of(device_id)):
-            conn.principal = AgentPrincipal(device_id, enrolling=False)  # type: ignore[attr-defined]
+            self._principals[conn] = AgentPrincipal(device_id, enrolling=False)
             return None
         metrics.handshakes_rejected["bad_credential"] += 1
         return self._unauthorized("credential not valid for this device")

@@ -21,7 +21,7 @@ from testday.console_protocol.requests import Answer, HubRequest, RequestError
 from testday.core.fleet import FleetState
 from testday.core.profile import Profile
 from testday.core.sessions import Session
-from testday.hub.agent_link import AgentLink, AgentPrincipal
+from testday.hub.agent_link import AgentLink
 from testday.hub.console_feed import ConsoleFeed, Subscription
 from testday.hub.console_link import ConsoleLink
 from testday.hub.device_rows import from_row
@@ -240,7 +240,7 @@ class Hub:
             # The operator secret was checked on the upgrade.
             await ConsoleLink(conn, self.subscribe, self.desk.answer).run()
             return
-        principal: AgentPrincipal | None = getattr(conn, "principal", None)
+        principal = self.routes.principal(conn)
         if principal is None:
             await conn.close(1008, "no handler for this path")
             return
