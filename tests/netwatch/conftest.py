@@ -113,12 +113,11 @@ class Sim:
         write_recording(self.data / f"{community}.snmprec", text)
 
 
-@pytest.fixture(scope="session")
-def snmpsim(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]) -> Iterator[Sim]:
+@contextlib.contextmanager
+def running_snmpsim(home: Path, cli_env: dict[str, str]) -> Iterator[Sim]:
     """snmpsim serving a UPS (community "ups"), an access point ("ap"), a wireless controller
-    ("wlc") and a switch ("sw"); the community names the recording."""
+    ("wlc") and a switch ("sw") from recordings in ``home``; stopped on leaving."""
     responder = need("snmpsim-command-responder", "pip install -e '.[dev]'")
-    home = tmp_path_factory.mktemp("snmpsim")
     data, cache = home / "data", home / "cache"
     data.mkdir()
     cache.mkdir()
@@ -135,3 +134,11 @@ def snmpsim(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]) -
         yield sim
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def snmpsim(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]) -> Iterator[Sim]:
+    """snmpsim serving a UPS ("ups"), an access point ("ap"), a wireless controller ("wlc") and
+    a switch ("sw"); the community names the recording."""
+    with running_snmpsim(tmp_path_factory.mktemp("snmpsim"), cli_env) as sim:
+        yield sim
