@@ -19,7 +19,6 @@ class _Poll:
         what: str | None,
         ignore: tuple[type[BaseException], ...],
     ) -> None:
-        self.predicate = predicate
         self.timeout = timeout
         self.what = what or getattr(predicate, "__qualname__", repr(predicate))
         self.ignore = ignore
