@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from testday.demo.loopback_platform import (
     write_site,
 )
 from testday.hub.hub import Hub, HubSettings
+from tests.eventually import eventually_blocking
 
 AGENT_TOKEN = "test-enrollment-secret"
 CONSOLE_TOKEN = "test-operator-secret"
@@ -145,11 +145,9 @@ class AgentProcess:
 
     def device_id(self, timeout: float = 10) -> str:
         path = self.state_dir / "device_id"
-        deadline = time.monotonic() + timeout
-        while not path.exists():
-            assert time.monotonic() < deadline, "agent wrote no device id"
-            time.sleep(0.05)
-        return path.read_text().strip()
+        return eventually_blocking(
+            lambda: path.exists() and path.read_text().strip(), timeout, what="agent device id"
+        )
 
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
@@ -162,17 +160,3 @@ class AgentProcess:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-
-
-def wait_for(predicate: Any, timeout: float, interval: float = 0.05) -> float:
-    """Poll until predicate() is truthy; returns seconds taken, fails after timeout."""
-    start = time.monotonic()
-    while True:
-        try:
-            if predicate():
-                return time.monotonic() - start
-        except OSError:
-            pass
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)

@@ -21,13 +21,15 @@ FAMILY = os_family()
 
 async def test_collect_fills_every_part_and_round_trips_the_protocol() -> None:
     collector = SystemCollector(spool_stats=lambda: (4, 2))
+    started = time.perf_counter()
     facts = await collector.collect(Checks())
+    took_ms = (time.perf_counter() - started) * 1000
     assert facts.errors == {}
     assert facts.battery is not None and facts.system is not None and facts.network is not None
     assert facts.system.os_family == FAMILY
     agent = facts.agent
     assert agent is not None and agent.version == testday_agent.__version__
-    assert agent.collect_ms is not None and 0 < agent.collect_ms < 5000
+    assert agent.collect_ms is not None and 0 < agent.collect_ms <= took_ms  # its own, in ms
     assert (agent.spool_depth, agent.spool_dropped) == (4, 2)
     assert agent.rss_mb is not None and agent.rss_mb > 1
     report = Report(seq=1, sent_at=time.time(), facts=facts)
@@ -99,15 +101,13 @@ def test_quick_state_notices_an_app_starting_and_stopping(tmp_path: Path) -> Non
     assert collector.quick_state(checks) == before
 
 
-def test_quick_state_is_cheap_and_stable() -> None:
+def test_quick_state_is_stable() -> None:
+    """Nothing changing, quick_state reads the same each time (its 5 ms is the benchmark's)."""
     collector = SystemCollector()
     checks = Checks(apps=[AppRule(name="Me", os_family=FAMILY, process_names=["python"])])
     first = collector.quick_state(checks)
-    start = time.perf_counter()
     for _ in range(20):
         assert collector.quick_state(checks) == first
-    per_call_ms = (time.perf_counter() - start) / 20 * 1000
-    assert per_call_ms < 20  # budget is 5 ms; generous here so a busy CI host does not flake
     battery, _apps, interface = first
     assert battery is None or (isinstance(battery[1], int) and battery[1] % 5 == 0)
     assert len(interface) == 2

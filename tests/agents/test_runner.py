@@ -15,6 +15,7 @@ from testday_agent.spool import Spool
 
 from testday.hub.hub import Hub, HubSettings
 from tests.conftest import AGENT_TOKEN
+from tests.eventually import eventually
 
 
 def free_port() -> int:
@@ -57,20 +58,20 @@ async def test_reports_made_before_the_hub_exists_are_replayed_as_history(
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:
-        while runner.reports_made < 4:
-            await asyncio.sleep(0.05)
+        await eventually(lambda: runner.reports_made >= 4, 10, what="four reports spooled")
         assert spool.depth() >= 4 and not runner.connected.is_set()
         settings = HubSettings(**{**hub_settings.__dict__, "port": port})
         async with Hub(settings) as hub:
             await asyncio.wait_for(runner.connected.wait(), 10)
             assert load_device_key(tmp_path / "agent"), "the enrolled key is kept on disk"
             assert hub.store is not None
-            device_id = runner.identity.device_id
-            for _ in range(200):
-                stored = await hub.store.reports(device_id)
-                if sum(r.history for r in stored) >= 4 and spool.depth() <= 1:
-                    break
-                await asyncio.sleep(0.05)
+            store, device_id = hub.store, runner.identity.device_id
+
+            async def replayed() -> bool:
+                stored = await store.reports(device_id)
+                return sum(r.history for r in stored) >= 4 and spool.depth() <= 1
+
+            await eventually(replayed, 10, what="the spool replayed and acked")
             stored = await hub.store.reports(device_id)
             assert sum(r.history for r in stored) >= 4, "spooled reports arrive as history"
             assert any(not r.history for r in stored), "the fresh report is live"
@@ -89,16 +90,19 @@ class ToggleSource:
 
     def __init__(self) -> None:
         self.state = 0
+        self.quick_states: list[tuple[int]] = []  # what the quick watcher has read, in order
 
     async def collect(self, checks: Checks) -> Facts:
         return Facts(battery=BatteryFacts(present=True, percent=50.0, plugged=bool(self.state)))
 
     def quick_state(self, checks: Checks) -> tuple[int]:
-        return (self.state,)
+        state = (self.state,)
+        self.quick_states.append(state)
+        return state
 
 
 async def test_a_readiness_change_is_reported_at_once(tmp_path: Path) -> None:
-    """Unplugging (a quick-state change) triggers a report long before the next interval."""
+    """Unplugging (a quick-state change) triggers a report long before the next interval (600 s)."""
     state_dir = tmp_path / "agent"
     state_dir.mkdir()
     spool = Spool(state_dir / "spool.log")
@@ -114,14 +118,16 @@ async def test_a_readiness_change_is_reported_at_once(tmp_path: Path) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:
-        while runner.reports_made < 1:
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(QUICK_POLL_S * 1.5)  # let the watcher see the first state
+        # The watcher must have read the plugged-in state first, or unplugging is no change.
+        await eventually(
+            lambda: runner.reports_made >= 1 and source.quick_states,
+            5 * QUICK_POLL_S,
+            what="the first report and the watcher's first reading",
+        )
         source.state = 1
-        for _ in range(100):
-            if runner.reports_made >= 2:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(
+            lambda: runner.reports_made >= 2, 5 * QUICK_POLL_S, what="the report unplugging made"
+        )
         assert runner.reports_made == 2
         newest = spool.pending(limit=10)[-1]
         assert newest.facts.battery is not None and newest.facts.battery.plugged is True
@@ -132,7 +138,9 @@ async def test_a_readiness_change_is_reported_at_once(tmp_path: Path) -> None:
 
 
 async def test_agent_follows_the_interval_the_hub_sends(tmp_path: Path, hub: Hub) -> None:
-    """With no interval of its own, the agent reports at the hub's (1 s here), not its default."""
+    """With no interval of its own, the agent reports at the hub's (1 s here), not its default.
+
+    Three reports within 12 s cannot come at the default 15 s interval (0.9-1.1 × 15 s apart)."""
     state_dir = tmp_path / "agent"
     state_dir.mkdir()
     spool = Spool(state_dir / "spool.log")
@@ -148,8 +156,11 @@ async def test_agent_follows_the_interval_the_hub_sends(tmp_path: Path, hub: Hub
     try:
         await asyncio.wait_for(runner.connected.wait(), 10)
         received = hub.metrics.reports_received
-        await asyncio.sleep(4.5)
-        assert hub.metrics.reports_received - received >= 3
+        await eventually(
+            lambda: hub.metrics.reports_received - received >= 3,
+            12,
+            what="three reports at the hub's 1 s interval",
+        )
         assert runner.interval_s == hub.settings.interval_s == 1.0
     finally:
         stop.set()

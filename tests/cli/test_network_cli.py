@@ -17,6 +17,7 @@ from testday.console_protocol.network_views import NetworkReport
 from testday.hub.hub import Hub, HubSettings
 from tests.conftest import CONSOLE_TOKEN
 from tests.core.devices import NOW
+from tests.eventually import eventually
 from tests.tui.net_data import net_device, net_devices, net_reason, net_rooms, room_net
 
 DOWN = net_reason(
@@ -122,13 +123,14 @@ async def test_an_unreachable_access_point_fails_the_check(
 ) -> None:
     """Within a poll, room 112's AP is unreachable: a problem, so exit 1, with the reason."""
     url = f"http://127.0.0.1:{watching_hub.port}"
-    for _ in range(50):
+
+    async def polled() -> tuple[int, dict] | None:
         code = await network_cli("--hub", url, "--console-token", CONSOLE_TOKEN, "--json")
         answer = json.loads(capsys.readouterr().out)
         # The first answers may come before the first poll: the room is "unknown" until then.
-        if any(room["status"] != "unknown" for room in answer["rooms"]):
-            break
-        await asyncio.sleep(0.1)
+        return (code, answer) if any(r["status"] != "unknown" for r in answer["rooms"]) else None
+
+    code, answer = await eventually(polled, 15, what="room 112 judged after a poll")
     assert code == 1
     assert answer["devices"][0]["reachable"] is False
     assert await network_cli("--hub", url, "--console-token", CONSOLE_TOKEN) == 1

@@ -18,6 +18,7 @@ from websockets.asyncio.client import ClientConnection
 from testday.cli.main import main
 from testday.hub.hub import Hub
 from tests.conftest import CONSOLE_TOKEN
+from tests.eventually import eventually
 from tests.hub.test_agent_endpoint import greet, recv_message
 
 SID = "check-me"
@@ -43,16 +44,18 @@ async def create_session(data: Path, profiles: Path) -> None:
 async def online(hub: Hub, battery: dict[str, BatteryFacts]) -> AsyncIterator[None]:
     """Devices connected and reporting ``battery`` every half second, as a live agent would."""
     sockets = {device_id: (await greet(hub, device_id))[0] for device_id in battery}
+    acked: set[str] = set()
 
     async def report(device_id: str, ws: ClientConnection) -> None:
         for seq in itertools.count(1):
             facts = Facts(battery=battery[device_id])
             await ws.send(encode(Report(seq=seq, sent_at=time.time(), facts=facts)))
             await recv_message(ws, Ack)
-            await asyncio.sleep(0.5)
+            acked.add(device_id)
+            await asyncio.sleep(0.5)  # an agent's reporting interval, not a wait
 
     tasks = [asyncio.create_task(report(d, ws)) for d, ws in sockets.items()]
-    await asyncio.sleep(0.3)  # the first reports are in
+    await eventually(lambda: acked >= set(battery), 10, what="every device's first report acked")
     try:
         yield
     finally:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import random
-import time
+import logging
 
+import pytest
 from testday_agent.protocol import encode
 from websockets.asyncio.client import connect
 
@@ -29,14 +29,17 @@ from tests.console_client.helpers import (
     running,
     send_report,
 )
+from tests.eventually import eventually
 
 
 def remote(hub: Hub, token: str = CONSOLE_TOKEN) -> RemoteClient:
     return RemoteClient(f"ws://127.0.0.1:{hub.port}", token, backoff_cap_s=0.2)
 
 
-async def test_snapshot_then_a_battery_change_within_a_second(hub: Hub) -> None:
-    """The client gets a Snapshot holding the device, then its new battery level within 1 s."""
+async def test_snapshot_then_each_battery_change(hub: Hub) -> None:
+    """The client gets a Snapshot holding the device, then each new battery level it reports.
+
+    How fast (≤ 1 s) is measured by benchmarks/latency_budgets.py."""
     ws = await agent(hub, "dev-a")
     await send_report(ws, 1, 80.0)
     inbox = Inbox()
@@ -48,19 +51,11 @@ async def test_snapshot_then_a_battery_change_within_a_second(hub: Hub) -> None:
         # write_site configures no rooms: all take the default
         assert snapshot.site == SiteView(name="Test School", default_profile="loopback-test")
         assert [p for _, p, _ in snapshot.battery_history["dev-a"]] == [80.0]
-        took = []
         for seq in range(2, 12):
-            await asyncio.sleep(random.uniform(0, 0.3))  # not in step with the feed's period
-            sent = time.monotonic()
             await ws.send(encode(report(seq, 100.0 - seq)))
             await inbox.next(
-                DevicesChanged, lambda m, s=seq: battery(m.devices, "dev-a") == 100.0 - s, 1.0
+                DevicesChanged, lambda m, s=seq: battery(m.devices, "dev-a") == 100.0 - s
             )
-            took.append(time.monotonic() - sent)
-        took.sort()
-        print(f"report → remote DevicesChanged: median {took[5] * 1000:.0f} ms, ", end="")
-        print(f"max {took[-1] * 1000:.0f} ms")
-        assert took[-1] < 1.0
     await ws.close()
 
 
@@ -108,14 +103,21 @@ async def test_events_arrive_as_events_appended(hub: Hub) -> None:
     assert "device.disconnected" in kinds
 
 
-async def test_wrong_operator_secret_is_reported_in_plain_words(hub: Hub) -> None:
+async def test_wrong_operator_secret_is_reported_in_plain_words(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
     """A refused secret reads 'operator secret refused (HTTP 401)', and nothing else arrives."""
+    caplog.set_level(logging.INFO, logger="websockets.server")  # it logs each refused handshake
+
+    def refusals() -> int:
+        return sum("(401 " in r.getMessage() for r in caplog.records)
+
     inbox = Inbox()
     async with running(remote(hub, token="not-the-secret"), inbox):
         state = await inbox.next(ConnectionState)
         assert not state.connected
         assert "operator secret refused (HTTP 401)" in state.detail
-        await asyncio.sleep(0.5)  # a few retries, all refused
+        await eventually(lambda: refusals() >= 3, 10, what="three handshakes refused by the hub")
     assert all(isinstance(m, ConnectionState) and not m.connected for m in inbox.messages)
 
 
@@ -135,7 +137,8 @@ async def test_client_reconnects_when_the_hub_comes_back(hub_settings: HubSettin
         assert not lost.connected and "lost" in lost.detail
         refused = await inbox.next(ConnectionState, timeout=2)
         assert not refused.connected and "connection refused" in refused.detail
-        await asyncio.sleep(0.5)  # retries go on while it is down
+        # The hub stays down a while, across a few retries: the outage is the scenario here.
+        await asyncio.sleep(0.5)
         second = Hub(dataclasses.replace(hub_settings, port=port))
         await second.start()
         try:
@@ -155,7 +158,9 @@ async def test_client_reconnects_when_the_hub_comes_back(hub_settings: HubSettin
 
 
 async def test_a_dashboard_that_never_reads_does_not_slow_another(hub: Hub) -> None:
-    """A /console connection left unread does not delay changes to a reading dashboard."""
+    """A /console connection left unread does not hold up changes to a reading dashboard.
+
+    How fast they still arrive (≤ 1 s) is measured by benchmarks/latency_budgets.py."""
     stuck = await connect(
         f"ws://127.0.0.1:{hub.port}/console",
         additional_headers={"Authorization": f"Bearer {CONSOLE_TOKEN}"},
@@ -168,11 +173,9 @@ async def test_a_dashboard_that_never_reads_does_not_slow_another(hub: Hub) -> N
     async with running(remote(hub), inbox):
         await inbox.next(Snapshot)
         for seq in range(1, 11):
-            sent = time.monotonic()
             await ws.send(encode(report(seq, 100.0 - seq)))
             await inbox.next(
-                DevicesChanged, lambda m, s=seq: battery(m.devices, "dev-e") == 100.0 - s, 1.0
+                DevicesChanged, lambda m, s=seq: battery(m.devices, "dev-e") == 100.0 - s
             )
-            assert time.monotonic() - sent < 1.0
     await ws.close()
     await stuck.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from testday.demo.scenario import Scenario, Step, build_scenario, older
 from testday.demo.simulated_fleet import SimulatedFleet
 from testday.hub.hub import Hub
 from tests.conftest import AGENT_TOKEN
+from tests.eventually import eventually
 
 NWEA = load_profiles(default_profiles_dir())["nwea-map"]
 
@@ -81,6 +81,10 @@ def test_older_version() -> None:
     assert older("3.2.0") == "3.1.0"
 
 
+def presence(hub: Hub, device_id: str) -> str:
+    return hub.fleet.devices[device_id].presence
+
+
 async def test_dropped_device_goes_offline_and_comes_back(tmp_path: Path, hub: Hub) -> None:
     """Playing a drop and a return moves a simulated device offline and online on a real hub."""
     scenario = build_scenario(NWEA, rooms=1, per_room=3, seed=2)
@@ -91,13 +95,10 @@ async def test_dropped_device_goes_offline_and_comes_back(tmp_path: Path, hub: H
         assert await fleet.wait_connected() == 3
         device_id = scenario.agents[0].identity.device_id
         await fleet.apply(Step(0, "drop", device_id))
-        assert hub.fleet.devices[device_id].presence == "offline"
+        # The agent's close is done; the hub may still be handling its side of it.
+        await eventually(lambda: presence(hub, device_id) == "offline", 10, what="dropped")
         await fleet.apply(Step(0, "return", device_id))
-        for _ in range(100):
-            if hub.fleet.devices[device_id].presence == "online":
-                break
-            await asyncio.sleep(0.05)
-        assert hub.fleet.devices[device_id].presence == "online"
+        await eventually(lambda: presence(hub, device_id) == "online", 10, what="back online")
     finally:
         await fleet.stop()
 

@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from testday.hub.hub import Hub
 from tests.conftest import AGENT_TOKEN, CONSOLE_TOKEN, api_devices
+from tests.eventually import eventually
 
 
 def fetch(url: str) -> bytes:
@@ -218,22 +219,28 @@ async def test_two_live_connections_for_one_identity_are_flagged(hub: Hub) -> No
     assert len(device["duplicate_peers"]) == 2
     assert "identity.duplicate" in [r["code"] for r in device["reasons"]]
     await second.close()
-    await asyncio.sleep(0.2)
-    device = next(d for d in await asyncio.to_thread(api_devices, hub.port) if d["id"] == "dev-a")
-    assert device["duplicate_peers"] == []
+
+    async def no_duplicates() -> bool:
+        devices = await asyncio.to_thread(api_devices, hub.port)
+        return next(d for d in devices if d["id"] == "dev-a")["duplicate_peers"] == []
+
+    await eventually(no_duplicates, 10, what="dev-a's duplicate flag cleared by the close")
     await first.close()
 
 
 async def test_clean_close_makes_the_device_offline_at_once(hub: Hub) -> None:
-    """A clean close reads offline well within a second."""
+    """A clean close marks the device offline without waiting for a missed ping.
+
+    How fast (≤ 1 s) is measured by benchmarks/latency_budgets.py."""
     ws, _ = await greet(hub, "dev-a")
     await ws.send(encode(report(seq=1)))
     await recv_message(ws, Ack)
     await ws.close()
-    start = time.monotonic()
-    while hub.fleet.devices["dev-a"].presence != "offline":
-        await asyncio.sleep(0.01)
-        assert time.monotonic() - start < 1.0
+    await eventually(
+        lambda: hub.fleet.devices["dev-a"].presence == "offline",
+        10,  # under the ping timeout (6 + 10 s): the close marks it, not a missed ping
+        what="dev-a offline after its close",
+    )
     device = next(d for d in await asyncio.to_thread(api_devices, hub.port) if d["id"] == "dev-a")
     assert device["verdict"] == "offline"
 

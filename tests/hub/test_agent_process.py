@@ -19,8 +19,8 @@ from tests.conftest import (
     AgentProcess,
     HubProcess,
     api_devices,
-    wait_for,
 )
+from tests.eventually import eventually_blocking
 
 pytestmark = pytest.mark.slow
 
@@ -66,23 +66,22 @@ def hub_process(tmp_path: Path, profiles_dir: Path) -> Any:
 def test_agent_shows_up_with_facts_and_goes_offline_on_stop_and_freeze(
     tmp_path: Path, hub_process: HubProcess
 ) -> None:
-    """Shown within 2 s with facts and a verdict; offline within 1 s of a stop, 20 s of SIGSTOP."""
+    """Shown with facts and a verdict; offline on a clean stop, and after a SIGSTOP's ping timeout.
+
+    How fast (shown ≤ 2 s; offline ≤ 1 s of a stop, ≤ 20 s of a freeze) is measured by
+    benchmarks/latency_budgets.py; here each wait is only bounded.
+    """
     agent = AgentProcess(hub_process.url, tmp_path / "agent-a", room="112")
     try:
         device_id = agent.device_id()
 
-        def complete() -> bool:
+        def complete() -> dict[str, Any] | None:
             device = find(hub_process, device_id)
-            return bool(
-                device
-                and device["facts"]
-                and device["facts"].get("apps")
-                and device["facts"].get("network", {}).get("endpoints")
-            )
+            facts = (device or {}).get("facts") or {}
+            done = facts.get("apps") and facts.get("network", {}).get("endpoints")
+            return device if done else None
 
-        shown_after = wait_for(complete, timeout=10)
-        device = find(hub_process, device_id)
-        assert device is not None
+        device = eventually_blocking(complete, 30, what="the agent with complete facts")
         facts = device["facts"]
         assert {"battery", "apps", "network", "system", "agent"} <= set(facts)
         assert facts["apps"][0] == {
@@ -96,25 +95,30 @@ def test_agent_shows_up_with_facts_and_goes_offline_on_stop_and_freeze(
         assert device["verdict"] in ("ready", "warning", "not_ready")
         for reason in device["reasons"]:
             assert reason["code"] and reason["message"] and reason["runbook"]
-        assert shown_after < 2.0, f"took {shown_after:.2f} s to show complete facts"
 
         agent.signal(signal.SIGSTOP)
-        frozen_after = wait_for(
-            lambda: find(hub_process, device_id)["verdict"] == "offline", timeout=25, interval=0.5
+        # A frozen agent closes nothing: only the hub's ping timeout (6 + 10 s) can find it. The
+        # bound is generous; the 20 s target is the benchmark's.
+        eventually_blocking(
+            lambda: api_verdict(hub_process, device_id) == "offline",
+            60,
+            what="the frozen agent offline",
+            interval=0.5,
         )
-        assert frozen_after <= 20.0
         agent.signal(signal.SIGCONT)
-        wait_for(
-            lambda: find(hub_process, device_id)["verdict"] != "offline", timeout=60, interval=0.2
+        eventually_blocking(
+            lambda: api_verdict(hub_process, device_id) != "offline",
+            60,
+            what="the thawed agent back",
+            interval=0.2,
         )
 
         agent.signal(signal.SIGTERM)
-        # Read the API directly: a `testday devices` per poll costs its start-up time, which would
-        # blur "offline at once" (a clean close) against "offline after the ping timeout" (16 s).
-        stopped_after = wait_for(
-            lambda: api_verdict(hub_process, device_id) == "offline", timeout=5, interval=0.05
+        eventually_blocking(
+            lambda: api_verdict(hub_process, device_id) == "offline",
+            10,  # under the ping timeout (16 s): the close marks it, not a missed ping
+            what="the stopped agent offline",
         )
-        assert stopped_after < 1.0
         assert find(hub_process, device_id)["verdict"] == "offline"  # as the CLI shows it
     finally:
         agent.stop()
@@ -128,6 +132,20 @@ def stored_reports(data_dir: Path, device_id: str) -> list[tuple[int, float, int
         ).fetchall()
 
 
+def stored_verdicts(data_dir: Path) -> dict[str, str]:
+    """Each device's verdict as the hub's batched writer has committed it."""
+    with sqlite3.connect(f"file:{data_dir / 'testday.sqlite3'}?mode=ro", uri=True) as db:
+        return dict(db.execute("SELECT device_id, verdict FROM devices WHERE facts IS NOT NULL"))
+
+
+def spooled_since(state_dir: Path, since: float) -> int:
+    """Reports the agent has written to its spool since ``since``, read from the log's
+    documented lines (``<crc> A <seq> <sent_at> <report>``); a torn last line does not count."""
+    lines = (state_dir / "spool.log").read_bytes().splitlines()
+    fields = (line.split(b" ", 4) for line in lines)
+    return sum(1 for f in fields if len(f) == 5 and f[1] == b"A" and float(f[3]) > since)
+
+
 def test_hub_killed_and_restarted_keeps_devices_and_receives_spooled_reports(
     tmp_path: Path, profiles_dir: Path
 ) -> None:
@@ -137,13 +155,25 @@ def test_hub_killed_and_restarted_keeps_devices_and_receives_spooled_reports(
     agents = [AgentProcess(hub.url, tmp_path / f"agent-{n}", room=f"R{n}") for n in range(2)]
     try:
         ids = [a.device_id() for a in agents]
-        wait_for(lambda: all((d := find(hub, i)) and d["facts"] for i in ids), timeout=15)
-        time.sleep(2)  # a few reports, so the hub's batched writer has committed one
-        before = {i: find(hub, i)["verdict"] for i in ids}
+
+        def committed() -> dict[str, str] | None:
+            live = {i: api_verdict(hub, i) for i in ids}
+            stored = stored_verdicts(data_dir)
+            return live if all(live.values()) and {i: stored.get(i) for i in ids} == live else None
+
+        # The kill must find each device's verdict on disk: what a restart can restore.
+        before = eventually_blocking(
+            committed, 30, what="verdicts committed", ignore=(sqlite3.OperationalError,)
+        )
 
         hub.kill()
         down_at = time.time()
-        time.sleep(4)  # agents keep collecting at 1 s intervals into their spools
+        # Agents keep collecting at 1 s intervals into their spools while the hub is down.
+        eventually_blocking(
+            lambda: all(spooled_since(a.state_dir, down_at) >= 3 for a in agents),
+            30,
+            what="three reports spooled by each agent during the outage",
+        )
         up_at = time.time()
 
         restarted = HubProcess(data_dir, profiles_dir, port=hub.port).start()
@@ -155,19 +185,24 @@ def test_hub_killed_and_restarted_keeps_devices_and_receives_spooled_reports(
         ]
         assert all(restored[i]["facts"] for i in ids), "last facts survive the restart"
 
-        wait_for(
-            lambda: all(find(hub, i)["presence"] == "online" for i in ids), timeout=70, interval=0.2
+        eventually_blocking(
+            lambda: all(find(hub, i)["presence"] == "online" for i in ids),
+            70,
+            what="both agents reconnected",
+            interval=0.2,
         )
         assert {i: find(hub, i)["verdict"] for i in ids} == before
 
-        def replayed(device_id: str) -> bool:
+        def replayed(device_id: str) -> list[tuple[int, float, int]]:
             rows = stored_reports(data_dir, device_id)
-            return any(history and down_at < ts < up_at for _, ts, history in rows)
+            return [r for r in rows if r[2] and down_at < r[1] < up_at]
 
-        wait_for(lambda: all(replayed(i) for i in ids), timeout=30, interval=0.2)
-        for device_id in ids:
-            during = [r for r in stored_reports(data_dir, device_id) if down_at < r[1] < up_at]
-            assert len(during) >= 3, f"{device_id}: only {len(during)} reports from the outage"
+        eventually_blocking(
+            lambda: all(len(replayed(i)) >= 3 for i in ids),
+            30,
+            what="each agent's outage reports replayed as history",
+            interval=0.2,
+        )
     finally:
         for agent in agents:
             agent.stop()

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import itertools
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from testday.hub.hub import Hub, HubSettings
 from testday.store.incident_store import IncidentStore
 from testday.store.session_store import SessionStore
 from tests.conftest import AGENT_TOKEN
+from tests.eventually import eventually
+from tests.hub.desk_clock import add_clock_session, swept_after
 
 ROOM_A, ROOM_B = "112", "114"
 DEVICES = {
@@ -68,20 +70,16 @@ async def fleet(scenario_hub: Hub, tmp_path: Path) -> AsyncIterator[SimulatedFle
     await simulated.stop()
 
 
-async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (found := predicate()):
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        await asyncio.sleep(0.05)
-    return found
-
-
 def ready(hub: Hub, device_ids: list[str]) -> bool:
     devices = hub.fleet.devices
     return all(
         d in devices and devices[d].verdict is not None and devices[d].verdict.status == "ready"
         for d in device_ids
     )
+
+
+def offline(hub: Hub, device_ids: list[str]) -> bool:
+    return all(hub.fleet.devices[d].presence == "offline" for d in device_ids)
 
 
 def texts(incident: IncidentView) -> list[str]:
@@ -108,23 +106,29 @@ async def test_drops_in_two_rooms_become_three_device_losses_and_one_room_outage
 ) -> None:
     """3 losses in room A (one returns) and 12 of 15 in room B: exactly 4 drafted incidents."""
     hub = scenario_hub
-    assert await fleet.wait_connected(15) == 30
-    await until(lambda: ready(hub, ALL), 20, "every device ready")
+    assert await fleet.wait_connected(30) == 30
+    await eventually(lambda: ready(hub, ALL), 30, what="every device ready")
+    await add_clock_session(hub)
     await start_session(hub)
 
     for device_id in LOST_IN_A:
         await fleet.drop(device_id)
-        await asyncio.sleep(0.2)
-    lost = await until(
+        # One at a time as the hub sees them, so the incidents come in LOST_IN_A's order.
+        await eventually(lambda d=device_id: offline(hub, [d]), 10, what=f"{device_id} offline")
+    # Each loss is held a detection window (1.5 s), then written; the bound is only a bound.
+    lost = await eventually(
         lambda: len(hub.desk.incident_views()) == 3 and hub.desk.incident_views(),
-        WINDOW_S + 5, "room A incidents",
+        15, what="room A incidents",
     )  # fmt: skip
     await fleet.apply(Step(0, "return", "dev-a05"))  # after its incident was written
-    await until(lambda: ready(hub, ["dev-a05"]), 15, "dev-a05 ready again")
+    await eventually(lambda: ready(hub, ["dev-a05"]), 30, what="dev-a05 ready again")
 
     await asyncio.gather(*(fleet.drop(d) for d in DROPPED_IN_B))
-    await until(lambda: len(hub.desk.incident_views()) == 4, WINDOW_S + 5, "room B incident")
-    await asyncio.sleep(WINDOW_S + 0.5)  # nothing else is released later
+    await eventually(lambda: offline(hub, DROPPED_IN_B), 10, what="room B's drops seen")
+    seen_at = time.time()
+    await eventually(lambda: len(hub.desk.incident_views()) == 4, 15, what="room B incident")
+    # Nothing else is released later: a tick begun a window after every drop has flushed all.
+    await swept_after(hub, seen_at + WINDOW_S)
     incidents = {i.id: i for i in hub.desk.incident_views()}
     assert len(incidents) == 4
 

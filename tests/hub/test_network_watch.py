@@ -18,7 +18,8 @@ from testday.demo.simulated_fleet import SimulatedFleet
 from testday.hub.hub import Hub, HubSettings
 from testday.hub.network_watch import NetworkStartError
 from tests.conftest import AGENT_TOKEN
-from tests.hub.test_incident_scenario import agent, start_session, texts, until
+from tests.eventually import eventually
+from tests.hub.test_incident_scenario import agent, start_session, texts
 from tests.netwatch.conftest import free_udp_port, need
 
 ROOM = "114"
@@ -68,14 +69,15 @@ async def next_of(subscription, kind, where, timeout: float):  # type: ignore[no
             return message
 
 
-async def test_a_trap_reaches_a_dashboard_within_a_second(net_hub: Hub, tmp_path: Path) -> None:
-    """snmptrap linkDown to the hub's trap port: the dashboard's feed has it in under 1 s."""
+async def test_a_trap_reaches_a_dashboard(net_hub: Hub, tmp_path: Path) -> None:
+    """snmptrap linkDown to the hub's trap port reaches the dashboard's feed as a net.trap event.
+
+    How fast (≤ 1 s) is measured by benchmarks/latency_budgets.py."""
     snmptrap = need("snmptrap")
     assert net_hub.network is not None and net_hub.network.port
     async with net_hub.subscribe() as feed:
         assert isinstance(await feed.__anext__(), Snapshot)
         env = {"MIBS": "", "SNMP_PERSISTENT_DIR": str(tmp_path)}
-        sent = time.monotonic()
         command = [snmptrap, "-v", "2c", "-c", "public", f"127.0.0.1:{net_hub.network.port}",
                    "", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.7", "i", "7"]  # fmt: skip
         await asyncio.to_thread(subprocess.run, command, env=env, check=True, timeout=10)
@@ -83,26 +85,24 @@ async def test_a_trap_reaches_a_dashboard_within_a_second(net_hub: Hub, tmp_path
             feed,
             EventsAppended,
             lambda m: any(e.kind == "net.trap" for e in m.events),
-            timeout=1.0,
+            timeout=10,
         )
-        took = time.monotonic() - sent
     trap = next(e for e in message.events if e.kind == "net.trap")
     assert trap.data["name"] == "linkDown" and trap.data["if_index"] == 7
-    print(f"snmptrap → dashboard feed: {took * 1000:.0f} ms")
 
 
 async def test_an_unreachable_ap_is_shown_and_cited_by_the_room_outage(
     net_hub: Hub, tmp_path: Path
 ) -> None:
-    """The AP that never answers turns its room red within a poll; when the room then drops,
-    the room-level incident's drafted timeline says what the network showed."""
+    """The AP that never answers turns its room red once a poll times out; when the room then
+    drops, the room-level incident's drafted timeline says what the network showed."""
     hub = net_hub
     async with hub.subscribe() as feed:
         changed = await next_of(
             feed,
             NetworkChanged,
             lambda m: any(r.room == ROOM and r.status == "problem" for r in m.rooms),
-            timeout=3.0,
+            timeout=15,  # a poll's timeout × tries is 0.6 s: the bound is only a bound
         )
     (room,) = [r for r in changed.rooms if r.room == ROOM]
     assert room.reasons[0].code == "net.ap_unreachable"
@@ -112,10 +112,10 @@ async def test_an_unreachable_ap_is_shown_and_cited_by_the_room_outage(
     )  # fmt: skip
     await fleet.start()
     try:
-        assert await fleet.wait_connected(15) == len(DEVICES)
+        assert await fleet.wait_connected(30) == len(DEVICES)
         await start_session(hub)
         await asyncio.gather(*(fleet.drop(d) for d in DEVICES[:12]))
-        incidents = await until(hub.desk.incident_views, 8, "the room outage")
+        incidents = await eventually(hub.desk.incident_views, 15, what="the room outage")
     finally:
         await fleet.stop()
     (outage,) = incidents

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.eventually import eventually_blocking
 from tests.netwatch.recordings import AP, SWITCH, UPS, WLC, write_recording
 from tests.peers import need_tool
 
@@ -47,16 +48,16 @@ def wait_ready(
     proc: subprocess.Popen[bytes], port: int, community: str, env: dict[str, str], log: Path
 ) -> None:
     snmpget = need("snmpget")
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    args = [snmpget, "-v2c", "-c", community, "-r0", "-t0.2", f"127.0.0.1:{port}"]
+
+    def answers() -> bool:
         if proc.poll() is not None:
             tail = log.read_text(errors="replace")[-2000:]
             raise AssertionError(f"agent exited with {proc.returncode}: {tail}")
-        args = [snmpget, "-v2c", "-c", community, "-r0", "-t0.2", f"127.0.0.1:{port}"]
         done = subprocess.run([*args, "1.3.6.1.2.1.1.3.0"], env=env, capture_output=True)
-        if done.returncode == 0:
-            return
-    raise AssertionError(f"agent on udp 127.0.0.1:{port} did not answer within 15 s")
+        return done.returncode == 0
+
+    eventually_blocking(answers, 15, what=f"an SNMP answer on udp 127.0.0.1:{port}")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -68,11 +69,11 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(5)
 
 
-@pytest.fixture(scope="session")
-def snmpd_port(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]) -> Iterator[int]:
-    """snmpd on a free loopback port: v2c community and a v3 SHA + AES user."""
+@contextlib.contextmanager
+def running_snmpd(home: Path, cli_env: dict[str, str]) -> Iterator[int]:
+    """snmpd answering on a free loopback port (its files in ``home``): v2c community and a
+    v3 SHA + AES user; stopped on leaving."""
     snmpd = need("snmpd")
-    home = tmp_path_factory.mktemp("snmpd")
     conf = home / "snmpd.conf"
     conf.write_text(
         f"rocommunity {COMMUNITY} 127.0.0.1\n"
@@ -96,6 +97,13 @@ def snmpd_port(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]
         stop(proc)
 
 
+@pytest.fixture(scope="session")
+def snmpd_port(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]) -> Iterator[int]:
+    """snmpd on a free loopback port: v2c community and a v3 SHA + AES user."""
+    with running_snmpd(tmp_path_factory.mktemp("snmpd"), cli_env) as port:
+        yield port
+
+
 @dataclass(frozen=True)
 class Sim:
     port: int
@@ -105,12 +113,11 @@ class Sim:
         write_recording(self.data / f"{community}.snmprec", text)
 
 
-@pytest.fixture(scope="session")
-def snmpsim(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]) -> Iterator[Sim]:
+@contextlib.contextmanager
+def running_snmpsim(home: Path, cli_env: dict[str, str]) -> Iterator[Sim]:
     """snmpsim serving a UPS (community "ups"), an access point ("ap"), a wireless controller
-    ("wlc") and a switch ("sw"); the community names the recording."""
+    ("wlc") and a switch ("sw") from recordings in ``home``; stopped on leaving."""
     responder = need("snmpsim-command-responder", "pip install -e '.[dev]'")
-    home = tmp_path_factory.mktemp("snmpsim")
     data, cache = home / "data", home / "cache"
     data.mkdir()
     cache.mkdir()
@@ -127,3 +134,11 @@ def snmpsim(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]) -
         yield sim
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def snmpsim(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str]) -> Iterator[Sim]:
+    """snmpsim serving a UPS ("ups"), an access point ("ap"), a wireless controller ("wlc") and
+    a switch ("sw"); the community names the recording."""
+    with running_snmpsim(tmp_path_factory.mktemp("snmpsim"), cli_env) as sim:
+        yield sim

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from testday.core.net_state import NetDevice, PollSample
 from testday.netwatch.poller import NetworkPoller
 from testday.netwatch.snmp_client import SnmpClient
+from tests.eventually import eventually
 from tests.netwatch.conftest import COMMUNITY, free_udp_port
 
 pytestmark = pytest.mark.slow
@@ -24,6 +24,8 @@ def dev(name: str, port: int, interval: float, **kw: object) -> NetDevice:
 async def test_unreachable_device_fails_within_its_timeout_and_delays_no_one(
     snmpd_port: int,
 ) -> None:
+    """A dead device fails after timeout × tries and is tried again; meanwhile the live one is
+    polled on its own schedule. How regular that schedule is: benchmarks/latency_budgets.py."""
     dead = dev("dead", free_udp_port(), 0.5, timeout_s=0.5, retries=1)  # nothing listens there
     live = dev("live", snmpd_port, 0.25, timeout_s=1.0)
     arrivals: dict[str, list[tuple[float, PollSample]]] = {"dead": [], "live": []}
@@ -36,26 +38,29 @@ async def test_unreachable_device_fails_within_its_timeout_and_delays_no_one(
         poller = NetworkPoller([dead, live], on_sample, client=client, vendors={})
         started = time.monotonic()
         poller.start()
-        await asyncio.sleep(2.6)
-        await poller.stop()
+        try:
+            await eventually(
+                lambda: len(arrivals["dead"]) >= 2 and len(arrivals["live"]) >= 9,
+                20,
+                what="two failed polls of the dead device and nine of the live one",
+            )
+        finally:
+            await poller.stop()
 
     first_at, first = arrivals["dead"][0]
     assert first.failure == "timeout"
     assert "no answer within 0.5 s (2 tries)" in first.detail
-    assert 0.9 <= first_at <= 1.0 + 0.5  # timeout × tries, plus margin
-    assert len(arrivals["dead"]) >= 2  # and it keeps being tried, every interval after that
+    assert first_at >= 0.9  # it waited out timeout × tries; a busy machine only adds to that
 
     live_times = [t for t, s in arrivals["live"] if s.failure is None]
     assert len(live_times) == len(arrivals["live"])  # every live poll answered
-    # On schedule while the dead device was timing out: first poll at ~0.125 s (staggered),
-    # then every 0.25 s.
-    assert live_times[0] < 0.125 + 0.2, live_times
-    assert len(live_times) >= 9, live_times
-    gaps = [b - a for a, b in itertools.pairwise(live_times)]
-    assert max(gaps) < 0.25 + 0.15, gaps
+    # Not held up by the dead device: the live one was polled again and again (every 0.25 s,
+    # from 0.125 s) while the dead one's first poll was still timing out.
+    assert len([t for t in live_times if t < first_at]) >= 2, (first_at, live_times)
 
 
 async def test_a_failing_consumer_does_not_stop_polling(snmpd_port: int) -> None:
+    """A consumer that raises on every sample does not stop the schedule; stop() does."""
     calls: list[PollSample] = []
 
     def on_sample(sample: PollSample) -> None:
@@ -66,11 +71,12 @@ async def test_a_failing_consumer_does_not_stop_polling(snmpd_port: int) -> None
         client.open()
         poller = NetworkPoller([dev("live", snmpd_port, 0.2)], on_sample, client, vendors={})
         poller.start()
-        await asyncio.sleep(1.0)
-        await poller.stop()
-    assert len(calls) >= 3
+        try:
+            await eventually(lambda: len(calls) >= 3, 10, what="three polls despite the errors")
+        finally:
+            await poller.stop()
     count = len(calls)
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(0.4)  # two intervals pass with nothing polled: time passing is the test
     assert len(calls) == count  # stop() really stopped it
 
 

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 
 from testday.netwatch.trap_receiver import TrapReceiver
+from tests.eventually import eventually
 from tests.netwatch.conftest import need
 
 pytestmark = pytest.mark.slow
 
 LINK_DOWN = ["1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.3", "i", "3"]
+TRAP_BOUND_S = 10  # only bounds the wait; trap latency (≤ 1 s) is benchmarks/latency_budgets.py's
 
 
 async def snmptrap(env: dict[str, str], port: int, *args: str) -> None:
@@ -24,18 +26,20 @@ async def snmptrap(env: dict[str, str], port: int, *args: str) -> None:
     assert await proc.wait() == 0
 
 
-async def test_v2c_link_down_reaches_on_trap_within_a_second(cli_env: dict[str, str]) -> None:
+async def test_v2c_link_down_reaches_on_trap(cli_env: dict[str, str]) -> None:
+    """A v2c linkDown arrives decoded and stamped when it came (how soon: the benchmark's)."""
     traps: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     async with TrapReceiver("127.0.0.1", 0, {"public"}, traps.put_nowait) as receiver:
         assert receiver.port > 0
         sent = time.time()
         await snmptrap(cli_env, receiver.port, "2c", "public", "", *LINK_DOWN)
-        trap = await asyncio.wait_for(traps.get(), 1.0)
+        trap = await asyncio.wait_for(traps.get(), TRAP_BOUND_S)
+        received = time.time()
     assert trap["name"] == "linkDown" and trap["trap_oid"] == "1.3.6.1.6.3.1.1.5.3"
     assert trap["if_index"] == 3
     assert trap["source"] == "127.0.0.1"
     assert trap["varbinds"]["1.3.6.1.2.1.2.2.1.1.3"] == 3
-    assert trap["ts"] - sent < 1.0
+    assert sent <= trap["ts"] <= received  # the receiver's own clock, at arrival
     assert isinstance(trap["uptime_s"], float)
 
 
@@ -54,10 +58,10 @@ async def test_v1_cold_start_and_ups_on_battery_are_named(cli_env: dict[str, str
             "0",
             "",
         )
-        cold = await asyncio.wait_for(traps.get(), 1.0)
+        cold = await asyncio.wait_for(traps.get(), TRAP_BOUND_S)
         ups = ["1.3.6.1.2.1.33.2.1", "1.3.6.1.2.1.33.1.2.3.0", "i", "25"]
         await snmptrap(cli_env, receiver.port, "2c", "public", "", *ups)
-        battery = await asyncio.wait_for(traps.get(), 1.0)
+        battery = await asyncio.wait_for(traps.get(), TRAP_BOUND_S)
     assert cold["name"] == "coldStart" and cold["if_index"] is None
     assert cold["agent_address"] == "127.0.0.1"
     assert "1.3.6.1.6.3.18.1.4.0" not in cold["varbinds"]  # the community stays out of logs
@@ -70,10 +74,9 @@ async def test_wrong_community_is_dropped_and_counted(cli_env: dict[str, str]) -
     async with TrapReceiver("127.0.0.1", 0, {"public", "school"}, traps.append) as receiver:
         await snmptrap(cli_env, receiver.port, "2c", "not-ours", "", *LINK_DOWN)
         await snmptrap(cli_env, receiver.port, "2c", "school", "", "1.3.6.1.6.3.1.1.5.4")
-        deadline = time.monotonic() + 1.0
-        while not traps and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.1)  # the dropped one was sent first; give it time anyway
+        await eventually(
+            lambda: receiver.dropped + receiver.received == 2, TRAP_BOUND_S, what="both traps"
+        )
     assert [t["name"] for t in traps] == ["linkUp"]
     assert receiver.dropped == 1 and receiver.received == 1
 
@@ -82,7 +85,7 @@ async def test_any_community_when_none_is_configured(cli_env: dict[str, str]) ->
     traps: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     async with TrapReceiver("127.0.0.1", 0, None, traps.put_nowait) as receiver:
         await snmptrap(cli_env, receiver.port, "2c", "whatever", "", *LINK_DOWN)
-        trap = await asyncio.wait_for(traps.get(), 1.0)
+        trap = await asyncio.wait_for(traps.get(), TRAP_BOUND_S)
     assert trap["name"] == "linkDown"
 
 

@@ -6,7 +6,6 @@ import getpass
 import os
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from testday.remote.ssh_connect import RemoteHost
+from tests.eventually import eventually_blocking
 from tests.peers import need_tool
 
 HOSTS = 20
@@ -89,16 +89,16 @@ Subsystem sftp internal-sftp
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
     def _wait(self, address: str) -> None:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection((address, self.port), timeout=0.5).close()
-                return
-            except OSError:
-                dead = any(p.poll() is not None for p in self.procs)
-                if dead or time.monotonic() > deadline:
-                    raise RuntimeError((self.folder / "sshd.log").read_text()) from None
-                time.sleep(0.05)
+        def accepts() -> bool:
+            if any(p.poll() is not None for p in self.procs):
+                raise RuntimeError((self.folder / "sshd.log").read_text())
+            socket.create_connection((address, self.port), timeout=0.5).close()
+            return True
+
+        try:
+            eventually_blocking(accepts, 10, what=f"sshd on {address}", ignore=(OSError,))
+        except AssertionError as exc:
+            raise RuntimeError(f"{exc}\n{(self.folder / 'sshd.log').read_text()}") from None
 
     def stop(self) -> None:
         for proc in self.procs:

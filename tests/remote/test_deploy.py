@@ -23,7 +23,8 @@ from testday.remote.deploy import HostResult
 from testday.remote.deploy_shell import Remote, StepFailed
 from testday.remote.ssh_connect import RemoteHost, known_hosts_path, server_key, trust
 from testday.remote.wheelhouse import build_wheelhouse
-from tests.conftest import AGENT_TOKEN, CONSOLE_TOKEN, HubProcess, api_devices, wait_for
+from tests.conftest import AGENT_TOKEN, CONSOLE_TOKEN, HubProcess, api_devices
+from tests.eventually import eventually_blocking
 from tests.remote.conftest import Sshd
 
 
@@ -128,7 +129,7 @@ def test_deploy_installs_reruns_unchanged_upgrades_and_reports_failed_hosts(
         found = {d["id"]: d for d in api_devices(hub_process.port)}
         return [((found[i]["facts"] or {}).get("network") or {}) for i in ids]
 
-    wait_for(lambda: all(n.get("dns") for n in networks()), timeout=15)
+    eventually_blocking(lambda: all(n.get("dns") for n in networks()), 30, what="agents' DNS facts")
     for network in networks():
         assert {r["host"] for r in network["dns"]} <= {"localhost", "127.0.0.1"}, network
         assert {e["host"] for e in network.get("endpoints", [])} <= {"127.0.0.1"}, network
@@ -147,7 +148,7 @@ def test_deploy_installs_reruns_unchanged_upgrades_and_reports_failed_hosts(
     assert [p for p in changed if "state" not in p.parts and p.name != "agent.log"] == []
 
     os.kill(pids["lab-02"], signal.SIGTERM)  # the agent died: the next deploy brings it back
-    wait_for(lambda: not alive(pids["lab-02"]), timeout=10)
+    eventually_blocking(lambda: not alive(pids["lab-02"]), 10, what="lab-02's agent gone")
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert statuses(out)["lab-01"] == "unchanged", out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
 from pathlib import Path
 
 import asyncssh
@@ -11,6 +11,7 @@ import pytest
 from testday.remote.actions import resolve
 from testday.remote.rollout import HostResult, excerpt, run_rollout
 from testday.remote.ssh_connect import RemoteHost, trust
+from tests.eventually import eventually
 from tests.remote.conftest import Sshd, free_port
 from tests.remote.test_actions import runbook
 
@@ -96,16 +97,17 @@ async def test_hanging_command_is_cut_at_its_timeout(sshd: Sshd, tmp_path: Path)
     """lab-02 hangs: cut after 1 s with what it printed so far; the others finish normally."""
     hosts = sshd.hosts(3)
     command = f"echo started; {only_on(['127.0.0.2'], 'sleep 30')}; echo finished"
-    clock = time.monotonic()
-    report = await run_rollout(
+    rollout = asyncio.ensure_future(run_rollout(
         hosts, command, known_hosts=trusted(tmp_path / "known_hosts", sshd, hosts),
         client_keys=[sshd.client_key], command_timeout_s=1,
-    )  # fmt: skip
-    assert time.monotonic() - clock < 5
+    ))  # fmt: skip
+    # Generous beside the 1 s timeout, far short of the 30 s sleep it cuts; how near the cut
+    # comes to 1 s is benchmarks/latency_budgets.py's.
+    report = await eventually(lambda: rollout.done() and rollout.result(), 20, what="the rollout")
     ok1, hung, ok3 = report.results
     assert (ok1.status, ok1.output, ok3.status) == ("ok", "started\nfinished", "ok")
     assert (hung.status, hung.output, hung.exit_status) == ("timeout", "started", None)
-    assert "no exit after 1 s" in (hung.error or "") and 1 <= hung.duration_s < 4
+    assert "no exit after 1 s" in (hung.error or "") and hung.duration_s >= 1
 
 
 async def test_failures_beyond_max_stop_the_rollout(sshd: Sshd, tmp_path: Path) -> None:

@@ -2,12 +2,14 @@
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from testday.store.database import Store
 from testday.store.writer import BatchWriter
+from tests.eventually import eventually
 from tests.store.rows import device, event, report
 
 
@@ -39,7 +41,7 @@ async def test_device_futures_resolve_once_the_device_row_is_committed(
     writer = BatchWriter(store, max_delay=60)
     first = writer.put_device(device(last_seq=1))
     second = writer.put_device(device(last_seq=2))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # a turn of the loop, in which nothing but a flush may resolve them
     assert not first.done() and not second.done()
     assert _count(db_path, "devices") == 0
     await writer.flush()
@@ -77,13 +79,13 @@ async def test_flush_by_size_before_the_delay(store: Store) -> None:
 
 
 async def test_small_batches_wait_for_the_delay(store: Store, db_path: Path) -> None:
-    """A few rows are not committed one by one: they wait up to max_delay, then go together."""
+    """A few rows are not committed one by one: they wait for max_delay, then go together."""
     writer = BatchWriter(store, max_delay=0.3)
     writer.start()
+    queued = time.monotonic()
     futures = [writer.put_report(report(seq=s)) for s in range(1, 6)]
-    await asyncio.sleep(0.1)
-    assert not any(f.done() for f in futures)
-    await asyncio.wait_for(asyncio.gather(*futures), 5)
+    await asyncio.wait_for(asyncio.gather(*futures), 10)
+    assert time.monotonic() - queued >= 0.3  # not before the delay; a busy machine only adds
     assert writer.batches == 1
     await writer.stop()
 
@@ -132,10 +134,7 @@ async def test_locked_database_fails_futures_then_retries(db_path: Path) -> None
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    for _ in range(100):  # the writer retries on its own
-        if writer.pending == 0:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: writer.pending == 0, 10, what="the writer's own retry committing")
     assert (await store.count_reports(), len(await store.load_devices())) == (1, 1)
     await writer.stop()
     await store.close()

@@ -29,6 +29,7 @@ from testday.hub.device_views import device_view
 from testday.tui.app import TestdayApp
 from testday.tui.widgets.room_card import RoomCard
 from tests.core.devices import NOW, PROFILE, battery_at, drain, endpoint_down, healthy, with_
+from tests.eventually import eventually
 
 SIZE = (100, 30)
 OPERATOR = "proctor1"
@@ -99,13 +100,10 @@ class ScriptedClient:
 
 async def settle(pilot: Pilot[Any], client: ScriptedClient) -> None:
     """Wait until every pushed message is delivered and a refresh tick has applied it."""
-    await asyncio.wait_for(client.delivered(), timeout=5)
+    await asyncio.wait_for(client.delivered(), timeout=10)
     app: Any = pilot.app
     seen = app.tick_count
-    for _ in range(200):
-        await pilot.pause(0.02)
-        if app.tick_count > seen:
-            break
+    await eventually(lambda: app.tick_count > seen, 10, what="a refresh tick")
     await pilot.pause()
 
 

@@ -1,4 +1,4 @@
-"""Tests a dashboard attached to a real hub over /console: the API's fleet, then its changes."""
+"""Tests a dashboard attached to a real hub over /console: the same fleet as the API, live."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from testday.tui.app import TestdayApp
 from testday.tui.screens.devices import DevicesScreen
 from testday.tui.widgets.device_table import DeviceTable
 from tests.conftest import CONSOLE_TOKEN, api_devices
+from tests.eventually import eventually
 from tests.hub.test_agent_endpoint import greet, recv_message
 
 
@@ -45,7 +46,7 @@ def table_rows(table: DeviceTable) -> dict[str, tuple[str, str]]:
 
 async def test_attached_dashboard_matches_the_api_and_follows_a_report(hub: Hub) -> None:
     """Attached with --hub semantics (RemoteClient), the table equals /api/devices and a
-    report's new battery reading shows next (the 1 s budget is the benchmark's to measure)."""
+    report's new battery reading shows (within 1 s: benchmarks/latency_budgets.py)."""
     agents = []
     for n in range(3):
         ws, _ = await greet(hub, f"dev-{n}")
@@ -57,10 +58,7 @@ async def test_attached_dashboard_matches_the_api_and_follows_a_report(hub: Hub)
             await pilot.press("d")
             table = app.screen.query_one(DeviceTable)
             assert isinstance(app.screen, DevicesScreen)
-            for _ in range(100):
-                await pilot.pause(0.05)
-                if table.row_count == 3:
-                    break
+            await eventually(lambda: table.row_count == 3, 10, what="three rows")
             api = await asyncio.to_thread(api_devices, hub.port)
             shown = table_rows(table)
             assert set(shown) == {d["id"] for d in api}
@@ -69,11 +67,11 @@ async def test_attached_dashboard_matches_the_api_and_follows_a_report(hub: Hub)
             }
 
             await report(agents[0], 2, "lab-0", 42.0)
-            for _ in range(250):
-                if table.get_cell("dev-0", "battery").plain.startswith("42%"):
-                    break
-                await pilot.pause(0.02)
-            assert table_rows(table)["dev-0"][1].startswith("42%"), table_rows(table)["dev-0"]
+            await eventually(
+                lambda: table.get_cell("dev-0", "battery").plain.startswith("42%"),
+                10,
+                what="dev-0's new battery reading in the table",
+            )
     finally:
         for ws in agents:
             await ws.close()
@@ -96,16 +94,9 @@ async def test_an_incident_logged_from_the_dashboard_lands_in_the_hubs_chain(hub
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("d")
             table = app.screen.query_one(DeviceTable)
-            for _ in range(100):
-                await pilot.pause(0.05)
-                if table.row_count == 1:
-                    break
+            await eventually(lambda: table.row_count == 1, 10, what="dev-0's row")
             await pilot.press("n", *"Screen froze; restarted, resumed", "enter")
-            for _ in range(100):
-                await pilot.pause(0.05)
-                if hub.desk.incident_views():
-                    break
-            (incident,) = hub.desk.incident_views()
+            (incident,) = await eventually(hub.desk.incident_views, 10, what="the incident")
             assert incident.devices == ("dev-0",) and incident.room == "112"
             assert incident.session_id == "ela-8" and incident.students == ("S1234567",)
             assert incident.source == "dashboard"

@@ -22,6 +22,7 @@ from testday.tui.widgets.field import Field
 from testday.tui.widgets.room_card import RoomCard
 from testday.tui.widgets.status_line import StatusLine
 from tests.core.devices import NOW, battery_at
+from tests.eventually import eventually
 from tests.tui.scripted import (
     SITE,
     SIZE,
@@ -277,8 +278,12 @@ async def test_a_failing_client_becomes_a_notification_not_a_crash() -> None:
     """A hub client that raises is reported and marks the dashboard disconnected."""
     client = FailingClient()
     app = TestdayApp(client, clock=FrozenClock(), tz=UTC)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
+    async with app.run_test(size=SIZE):
+        await eventually(
+            lambda: "socket exploded" in app.model.detail and client.closed,
+            10,
+            what="the client's failure reported and the client closed",
+        )
         assert app.is_running
         assert not app.model.connected
         assert "socket exploded" in app.model.detail
@@ -296,7 +301,8 @@ async def test_growing_age_text_fits_its_column() -> None:
         table = await devices_screen(app, pilot)
         assert row_texts(table, "lab-01")["seen"] == "9s ago"
         clock.advance(1)
-        await pilot.pause(0.6)
-        assert row_texts(table, "lab-01")["seen"] == "10s ago"
+        await eventually(
+            lambda: row_texts(table, "lab-01")["seen"] == "10s ago", 10, what="10s ago"
+        )
         column = next(c for c in table.columns.values() if c.key.value == "seen")
         assert column.get_render_width(table) - 2 * table.cell_padding >= len("10s ago")

@@ -15,6 +15,7 @@ from testday.tui.widgets.field import Field
 from testday.tui.widgets.session_table import SessionTable
 from testday.tui.widgets.status_line import StatusLine
 from tests.core.devices import NOW
+from tests.eventually import eventually
 from tests.tui.desk_data import desk, make_session, paused, running
 from tests.tui.scripted import (
     OPERATOR,
@@ -38,10 +39,7 @@ async def ticks(pilot: Pilot[None], count: int = 2) -> None:
     app = pilot.app
     assert isinstance(app, TestdayApp)
     until = app.tick_count + count
-    for _ in range(200):
-        if app.tick_count >= until:
-            break
-        await pilot.pause(0.02)
+    await eventually(lambda: app.tick_count >= until, 10, what=f"{count} refresh ticks")
     await pilot.pause()
 
 
