@@ -67,9 +67,17 @@ def day_minute(ts: float, tz: tzinfo | None = None) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
 
 
+DAY_TIME = "%Y-%m-%d %H:%M:%S"
+
+
 def day_time(ts: float | None, tz: tzinfo | None) -> str:
     """ "2027-04-13 10:14:05", or a dash."""
-    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M:%S") if ts else "—"
+    return datetime.fromtimestamp(ts, tz).strftime(DAY_TIME) if ts else "—"
+
+
+def recorded_at(moment: datetime | None, missing: str = "") -> str:
+    """A recorded moment as "2027-04-13 10:14:05", in the zone it was recorded in."""
+    return moment.strftime(DAY_TIME) if moment else missing
 
 
 def age(last_seen: float | None, now: float) -> str:

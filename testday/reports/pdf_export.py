@@ -22,11 +22,11 @@ from fpdf.enums import XPos, YPos
 
 from testday.core import hash_chain
 from testday.core.incidents import Incident, IncidentLog
+from testday.core.presentation import DAY_TIME, label, recorded_at
 from testday.reports.files import Progress, report, write_private_bytes
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 UNSCHEDULED = "Unscheduled"
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 LABEL_WIDTH = 42  # mm: wide enough for "Affected students" in 9 pt bold
 LINE = 5  # mm per text line at 9 pt
 
@@ -44,10 +44,6 @@ def _latin1(text: str) -> str:
 
 def _as_is(text: str) -> str:
     return text
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime(TIME_FORMAT) if value else ""
 
 
 def group_by_session(incidents: Iterable[Incident]) -> list[tuple[str, list[Incident]]]:
@@ -72,13 +68,13 @@ def incident_rows(incident: Incident) -> list[tuple[str, str]]:
         ("Category", category),
         ("Severity", incident.severity or ""),
         ("Room", incident.room or ""),
-        ("Occurred at", _when(incident.occurred_at)),
+        ("Occurred at", recorded_at(incident.occurred_at)),
         ("Devices", ", ".join(d.device_id for d in incident.devices)),
         ("Affected students", ", ".join(s.state_id for s in incident.affected_students)),
         ("Action taken", incident.action_taken or ""),
         ("How completed", incident.how_completed or ""),
-        ("Outcome", (incident.requested_outcome or "none").replace("_", " ")),
-        ("Status", incident.status.replace("_", " ")),
+        ("Outcome", label(incident.requested_outcome or "none")),
+        ("Status", label(incident.status)),
     ]
 
 
@@ -139,7 +135,7 @@ def _timeline(pdf: _Report, incidents: Sequence[Incident]) -> None:
     if not lines:
         pdf.row("", "(no sequence of events recorded)")
     for at, incident_id, text in lines:
-        pdf.row(at.strftime(TIME_FORMAT), f"{incident_id}: {text}")
+        pdf.row(recorded_at(at), f"{incident_id}: {text}")
     pdf.ln(3)
 
 
@@ -183,7 +179,7 @@ def render_pdf(
     pdf.heading("Testing irregularity report", 16)
     schools = sorted({i.school_name or i.school_code or "" for i in incidents} - {""})
     pdf.row("Site / school", site or ", ".join(schools) or "(not recorded)")
-    pdf.row("Generated at", now.strftime(f"{TIME_FORMAT} %z"))
+    pdf.row("Generated at", now.strftime(f"{DAY_TIME} %z"))
     pdf.row("Incidents", str(len(incidents)))
     pdf.row("Chain tip hash", tip)
     total, done = len(incidents), 0
@@ -196,8 +192,8 @@ def render_pdf(
             if pdf.will_page_break(30):
                 pdf.add_page()
             pdf.heading(f"Incident {incident.id}", 11)
-            for label, value in incident_rows(incident):
-                pdf.row(label, value)
+            for name, value in incident_rows(incident):
+                pdf.row(name, value)
             pdf.ln(3)
             done += 1
             if done < total:  # the last call waits until the file is written
