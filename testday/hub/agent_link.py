@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from testday_agent.protocol import (
     Ack,
@@ -24,7 +25,7 @@ from testday_agent.protocol import (
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from testday.hub.fleet_journal import FleetJournal
+from testday.hub.fleet_journal import Stored
 from testday.hub.limits import Limits, TokenBucket
 from testday.hub.metrics import HubMetrics
 from testday.hub.secrets import hash_key, new_secret
@@ -43,6 +44,26 @@ class AgentPrincipal:
     enrolling: bool
 
 
+class AgentJournal(Protocol):
+    """What one agent connection changes in the fleet (testday.hub.fleet_journal.FleetJournal)."""
+
+    def connect(self, hello: Hello, conn_id: str, peer: str, now: float) -> None: ...
+
+    def enroll(
+        self, hello: Hello, conn_id: str, peer: str, now: float, key_hash: str
+    ) -> Stored: ...
+
+    def report(self, device_id: str, report: Report, now: float) -> Stored: ...
+
+    def replay(
+        self, device_id: str, reports: Sequence[Report], dropped: int, now: float
+    ) -> list[Stored]: ...
+
+    def disconnect(self, device_id: str, conn_id: str, now: float, why: str) -> None: ...
+
+    def note(self, device_id: str, now: float, kind: str, **data: Any) -> None: ...
+
+
 class AgentLink:
     """Serves one agent connection until it closes; never lets the agent disturb the hub."""
 
@@ -50,7 +71,7 @@ class AgentLink:
         self,
         conn: ServerConnection,
         principal: AgentPrincipal,
-        journal: FleetJournal,
+        journal: AgentJournal,
         config_for: Callable[[str], AgentConfig],
         limits: Limits,
         metrics: HubMetrics,
@@ -119,11 +140,13 @@ class AgentLink:
         now = time.time()
         device_key = new_secret() if self.principal.enrolling else None
         key_hash = hash_key(device_key) if device_key is not None else None
-        durable = self.journal.connect(hello, self.conn_id, self.peer, now, key_hash)
-        self._hello = hello
-        if device_key is not None:
-            # The key (in the device row) must be on disk before the agent relies on it.
-            await asyncio.gather(*durable)
+        if key_hash is None:
+            self.journal.connect(hello, self.conn_id, self.peer, now)
+            self._hello = hello
+        else:
+            stored = self.journal.enroll(hello, self.conn_id, self.peer, now, key_hash)
+            self._hello = hello
+            await stored  # the key must be on disk before the agent relies on it
         config = self.config_for(hello.device_id)
         welcome = Welcome(
             device_id=hello.device_id, config=config, device_key=device_key, hub_time=now
@@ -151,9 +174,15 @@ class AgentLink:
             futures = self.journal.replay(device_id, reports, dropped, time.time())
             self._acks.put_nowait((futures, [r.seq for r in message.reports]))
         elif isinstance(message, Result):
-            self.journal.note(device_id, time.time(), "command.result",
-                              command_id=message.command_id, ok=message.ok,
-                              output=message.output[:500])  # fmt: skip
+            output = message.output[:500]
+            self.journal.note(
+                device_id,
+                time.time(),
+                "command.result",
+                command_id=message.command_id,
+                ok=message.ok,
+                output=output,
+            )
         else:
             metrics.frames_rejected["unexpected"] += 1
             await self._bad_frame(f"unexpected {type(message).__name__.lower()} frame")

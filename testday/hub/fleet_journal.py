@@ -21,7 +21,7 @@ _FACTS_ENCODER = msgspec.json.Encoder()
 # Told of every change once it is applied and queued for the disk: the events it made and every
 # device it touched (the console feed, the incident detectors).
 Watcher = Callable[[Sequence[FleetEvent], Iterable[str]], None]
-Durable = list[asyncio.Future[None]]  # resolve once what they stand for is committed
+Stored = asyncio.Future[None]  # resolves once what it stands for is committed
 
 
 class FleetJournal:
@@ -43,72 +43,83 @@ class FleetJournal:
 
     # --- changes --------------------------------------------------------------------------------
 
-    def connect(
-        self, hello: Hello, conn_id: str, peer: str, now: float, key_hash: str | None = None
-    ) -> Durable:
-        """An agent said hello; with ``key_hash``, the device's new key is stored with it."""
-        events = self.fleet.connect(hello, conn_id, peer, now)
-        if key_hash is not None:
-            self.fleet.devices[hello.device_id].key_hash = key_hash
-        return self._commit(events, (hello.device_id,))
+    def connect(self, hello: Hello, conn_id: str, peer: str, now: float) -> None:
+        """An agent said hello with its own key."""
+        self._commit(self.fleet.connect(hello, conn_id, peer, now), (hello.device_id,))
 
-    def report(self, device_id: str, report: Report, now: float) -> asyncio.Future[None]:
+    def enroll(self, hello: Hello, conn_id: str, peer: str, now: float, key_hash: str) -> Stored:
+        """An agent said hello with the site secret and is given a key: the future resolves once
+        the device row holding the key is on disk, the moment the agent may be told the key."""
+        events = self.fleet.connect(hello, conn_id, peer, now)
+        self.fleet.devices[hello.device_id].key_hash = key_hash
+        stored = self._commit(events, (hello.device_id,), durable=hello.device_id)
+        assert stored is not None  # the device was just connected
+        return stored
+
+    def report(self, device_id: str, report: Report, now: float) -> Stored:
         """A live report; the future resolves once it is stored (the agent is acked then)."""
         self._commit(self.fleet.report(device_id, report, now), (device_id,))
         return self._put_report(device_id, report, now, history=False)
 
     def replay(
         self, device_id: str, reports: Sequence[Report], dropped: int, now: float
-    ) -> Durable:
+    ) -> list[Stored]:
         """Reports an agent spooled while away: stored as history, judged by no one."""
-        durable = [self._put_report(device_id, r, now, history=True) for r in reports]
+        stored = [self._put_report(device_id, r, now, history=True) for r in reports]
         if dropped:
             self.note(device_id, now, "agent.spool_dropped", count=dropped)
-        return durable
+        return stored
 
-    def disconnect(self, device_id: str, conn_id: str, now: float, why: str) -> Durable:
-        return self._commit(self.fleet.disconnect(device_id, conn_id, now, why), (device_id,))
+    def disconnect(self, device_id: str, conn_id: str, now: float, why: str) -> None:
+        self._commit(self.fleet.disconnect(device_id, conn_id, now, why), (device_id,))
 
-    def note(self, device_id: str, now: float, kind: str, **data: Any) -> Durable:
+    def note(self, device_id: str, now: float, kind: str, **data: Any) -> None:
         """Something a device said that changes no state (a command's result, spool drops)."""
         device = self.fleet.devices.get(device_id)
         room = device.room if device else None
-        return self.record([FleetEvent(ts=now, kind=kind, device_id=device_id, room=room,
-                                       data=data)])  # fmt: skip
+        self.record([FleetEvent(ts=now, kind=kind, device_id=device_id, room=room, data=data)])
 
-    def record(self, events: Sequence[FleetEvent]) -> Durable:
+    def record(self, events: Sequence[FleetEvent]) -> None:
         """Events of the hub's other eyes (the network watch), logged like the fleet's own."""
-        return self._commit(events, ())
+        self._commit(events, ())
 
-    def tick(self, now: float, rejudge: bool) -> Durable:
+    def tick(self, now: float, rejudge: bool) -> None:
         """Time passing: overdue devices turn late; with ``rejudge``, every forecast moves."""
         events = self.fleet.tick(now)
         if rejudge:
             events += self.fleet.rejudge_all(now)
-        return self._commit(events, ())
+        self._commit(events, ())
 
     # --- internals ------------------------------------------------------------------------------
 
-    def _commit(self, events: Sequence[FleetEvent], device_ids: Iterable[str]) -> Durable:
+    def _commit(
+        self, events: Sequence[FleetEvent], device_ids: Iterable[str], durable: str | None = None
+    ) -> Stored | None:
+        """Queue the events and the rows of every device they touch, then tell the watchers.
+        With ``durable``, that device's row comes with a future for its commit."""
         writer = self._usable()
-        durable = [writer.put_event(event_row(event)) for event in events]
+        for event in events:
+            writer.put_event(event_row(event))
         touched = {*device_ids, *(event.device_id for event in events)}
         devices = self.fleet.devices
+        stored = None
         for device_id in touched:
             device = devices.get(device_id)
-            if device is not None:
-                durable.append(writer.put_device(to_row(device)))
+            if device is None:
+                continue
+            if device_id == durable:
+                stored = writer.put_device_durable(to_row(device))
+            else:
+                writer.put_device(to_row(device))
         for watcher in self._watchers:
             try:
                 watcher(events, touched)
             except Exception:
                 # A watcher's bug must not cost the change: it is already queued for the disk.
                 log.exception("%r failed on %d events", watcher, len(events))
-        return durable
+        return stored
 
-    def _put_report(
-        self, device_id: str, report: Report, now: float, history: bool
-    ) -> asyncio.Future[None]:
+    def _put_report(self, device_id: str, report: Report, now: float, history: bool) -> Stored:
         row = ReportRow(
             device_id=device_id,
             seq=report.seq,

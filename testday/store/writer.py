@@ -112,19 +112,15 @@ class BatchWriter:
 
     # --- producers ---------------------------------------------------------------------------
 
-    def put_device(self, row: DeviceRow) -> asyncio.Future[None]:
-        """Queue a device row; a newer row for the same device replaces the queued one.
+    def put_device(self, row: DeviceRow) -> None:
+        """Queue a device row; a newer row for the same device replaces the queued one."""
+        self._queue_device(row, None)
 
-        The future resolves once this row, or a newer one of the same device, is committed: a
-        device key must be on disk before the agent is told it.
-        """
-        self._check_open()
+    def put_device_durable(self, row: DeviceRow) -> asyncio.Future[None]:
+        """put_device, with a future that resolves once this row (or a newer one of the same
+        device) is committed: a device key must be on disk before the agent is told it."""
         waiter = asyncio.get_running_loop().create_future()
-        queued = self._devices.get(row.device_id)
-        waiters = queued[1] if queued is not None else []
-        waiters.append(waiter)
-        self._devices[row.device_id] = (row, waiters)
-        self._added()
+        self._queue_device(row, waiter)
         return waiter
 
     def put_report(self, row: ReportRow) -> asyncio.Future[None]:
@@ -148,6 +144,15 @@ class BatchWriter:
         async with self._lock:
             for _ in range(-(-self.pending // self._max_rows)):
                 await self._flush_once()
+
+    def _queue_device(self, row: DeviceRow, waiter: asyncio.Future[None] | None) -> None:
+        self._check_open()
+        queued = self._devices.get(row.device_id)
+        waiters = queued[1] if queued is not None else []
+        if waiter is not None:
+            waiters.append(waiter)
+        self._devices[row.device_id] = (row, waiters)
+        self._added()
 
     def _check_open(self) -> None:
         if self._stopping:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,12 +23,13 @@ from websockets.sync.client import ClientConnection, connect
 
 from testday.demo.loopback_platform import write_site
 from tests.conftest import AGENT_TOKEN, HubProcess
+from tests.eventually import eventually_blocking
 
 pytestmark = pytest.mark.slow
 
 # Enough spooled reports that the hub's writer needs several batches (500 rows each) for them:
 # a new device's row then queues behind them, after the events of its connect.
-FLOOD_FRAMES, REPORTS_PER_FRAME = 4, 400
+FLOOD_FRAMES, REPORTS_PER_FRAME = 8, 400
 
 
 def agent_link(hub: HubProcess, device_id: str, credential: str) -> ClientConnection:
@@ -64,6 +67,14 @@ def flood(ws: ClientConnection) -> None:
         ws.send(encode(Replay(reports=reports)).decode())
 
 
+def replayed(hub: HubProcess) -> float:
+    """Spooled reports the hub has received (and queued for its writer), from /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{hub.port}/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+    found = re.search(r"^testday_history_reports_received_total (\S+)$", text, re.MULTILINE)
+    return float(found[1]) if found else 0.0
+
+
 def test_a_key_from_a_welcome_works_after_a_kill_right_after_it(
     tmp_path: Path, profiles_dir: Path
 ) -> None:
@@ -75,6 +86,9 @@ def test_a_key_from_a_welcome_works_after_a_kill_right_after_it(
             busy.send(hello("dev-busy"))
             welcome(busy)
             flood(busy)
+            # Every spooled report is in the writer's queue before the new device says hello.
+            flooded = FLOOD_FRAMES * REPORTS_PER_FRAME
+            eventually_blocking(lambda: replayed(hub) >= flooded, 20, what="the flood received")
             with agent_link(hub, "dev-new", AGENT_TOKEN) as new:
                 new.send(hello("dev-new"))
                 key = welcome(new).device_key

@@ -39,8 +39,9 @@ async def test_device_futures_resolve_once_the_device_row_is_committed(
 ) -> None:
     """A device row's future (and a replaced row's) resolves only once a row is on disk."""
     writer = BatchWriter(store, max_delay=60)
-    first = writer.put_device(device(last_seq=1))
-    second = writer.put_device(device(last_seq=2))
+    first = writer.put_device_durable(device(last_seq=1))
+    writer.put_device(device(last_seq=2))
+    second = writer.put_device_durable(device(last_seq=3))
     await asyncio.sleep(0)  # a turn of the loop, in which nothing but a flush may resolve them
     assert not first.done() and not second.done()
     assert _count(db_path, "devices") == 0
