@@ -1,4 +1,4 @@
-"""Provides the checks and field building behind the dashboard's requests (REQUEST_OPS)."""
+"""Provides the checks and field building behind a dashboard's requests (console_protocol)."""
 
 from __future__ import annotations
 
@@ -35,13 +35,15 @@ def checked_action(ask: SessionActionRequest) -> tuple[str, Action, str]:
 
 
 class DeskState(Protocol):
-    """What a dashboard's incident is built from: the session desk, read only."""
+    """What a dashboard's incident is built from (testday.hub.incident_desk), read only."""
 
     tz: tzinfo
     site: Site
     devices: Mapping[str, Device]
-    sessions: dict[str, Session]
     drafter: Drafter
+
+    @property
+    def sessions(self) -> Mapping[str, Session]: ...
 
     def live_session(self, room: str) -> Session | None: ...
 

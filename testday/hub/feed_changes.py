@@ -37,32 +37,31 @@ class FeedChanges:
         self.marked = asyncio.Event()
 
     def fleet_changed(self, events: Sequence[FleetEvent], device_ids: Iterable[str]) -> None:
-        pending = self._pending
-        before = len(pending.devices)
-        pending.devices.update(device_ids)
+        self._mark(self._pending.devices, device_ids)
         if events:
-            pending.events.extend(map(event_view, events))
-            if len(pending.events) > EVENTS_KEPT:
-                del pending.events[:-EVENTS_KEPT]
-        if events or len(pending.devices) != before:
+            appended = self._pending.events
+            appended.extend(map(event_view, events))
+            if len(appended) > EVENTS_KEPT:
+                del appended[:-EVENTS_KEPT]
             self.marked.set()
 
-    def desk_changed(self, sessions: Iterable[str], incidents: Iterable[str]) -> None:
-        """Sessions and incidents (by id) created or changed."""
-        pending = self._pending
-        before = len(pending.sessions) + len(pending.incidents)
-        pending.sessions.update(sessions)
-        pending.incidents.update(incidents)
-        if len(pending.sessions) + len(pending.incidents) != before:
-            self.marked.set()
+    def sessions_changed(self, ids: Iterable[str]) -> None:
+        """Sessions (by id) created or changed."""
+        self._mark(self._pending.sessions, ids)
+
+    def incidents_changed(self, ids: Iterable[str]) -> None:
+        """Incidents (by id) created or changed."""
+        self._mark(self._pending.incidents, ids)
 
     def network_changed(self, devices: Iterable[str], rooms: Iterable[str]) -> None:
         """Network devices (by name) and rooms whose network health changed."""
-        pending = self._pending
-        before = len(pending.net_devices) + len(pending.net_rooms)
-        pending.net_devices.update(devices)
-        pending.net_rooms.update(rooms)
-        if len(pending.net_devices) + len(pending.net_rooms) != before:
+        self._mark(self._pending.net_devices, devices)
+        self._mark(self._pending.net_rooms, rooms)
+
+    def _mark(self, marked: set[str], ids: Iterable[str]) -> None:
+        before = len(marked)
+        marked.update(ids)
+        if len(marked) != before:
             self.marked.set()
 
     def take(self) -> Pending:

@@ -17,10 +17,15 @@ from testday.config.files import DATABASE_FILE, SITE_FILE
 from testday.config.network import load_network
 from testday.config.profiles import default_profiles_dir, load_profiles
 from testday.config.site import load_site
-from testday.console_protocol.requests import Answer, HubRequest, RequestError
+from testday.console_protocol.requests import (
+    Answer,
+    HubRequest,
+    IncidentAddRequest,
+    RequestError,
+    SessionActionRequest,
+)
 from testday.core.fleet import FleetState
 from testday.core.profile import Profile
-from testday.core.sessions import Session
 from testday.hub.agent_link import AgentLink
 from testday.hub.console_feed import ConsoleFeed, Subscription
 from testday.hub.console_link import ConsoleLink
@@ -29,6 +34,7 @@ from testday.hub.feed_changes import FeedChanges
 from testday.hub.fleet_journal import FleetJournal
 from testday.hub.http_routes import CONSOLE_PATH, HttpRoutes
 from testday.hub.hub_views import HubViews
+from testday.hub.incident_desk import IncidentDesk
 from testday.hub.limits import Limits, TokenBucket
 from testday.hub.metrics import HubMetrics
 from testday.hub.network_watch import NetworkWatch
@@ -67,7 +73,8 @@ class Hub:
 
     Every fleet change (a connect, a report, a disconnect, the clock, the network watch) goes
     through ``journal``: fleet state, then the durable log, then the watchers (the dashboards'
-    feed and the incident detectors). Sessions and incidents go through ``desk``.
+    feed and the incident detectors). Sessions go through ``desk`` and incidents through
+    ``incidents``, each appending to its log first and folding in what it reads back.
     """
 
     def __init__(self, settings: HubSettings) -> None:
@@ -81,7 +88,9 @@ class Hub:
         self.journal = FleetJournal(self.fleet)
         changes = FeedChanges()
         self.journal.watch(changes.fleet_changed)
-        live: dict[str, Session] = {}  # room → its session under way: the desk keeps it
+        self.desk = SessionDesk(
+            self.fleet.devices, self.profiles, self.site, changes.sessions_changed
+        )
         network = load_network(data / SITE_FILE)
         # No network devices and no trap port: no SNMP engine, no socket, nothing to show.
         self.network = (
@@ -90,23 +99,24 @@ class Hub:
                 self.journal.record,
                 changes.network_changed,
                 self.fleet.devices,
-                live,
+                self.desk.live,
                 self._per_student_kbps,
             )
             if network.devices or network.trap_port
             else None
         )
-        self.desk = SessionDesk(
+        self.incidents = IncidentDesk(
             self.fleet.devices,
-            self.profiles,
             self.site,
-            changes.desk_changed,
-            live,
+            self.desk,
+            changes.incidents_changed,
             cite=self.network.cited if self.network else None,
             detect_window_s=settings.detect_window_s,
         )
-        self.journal.watch(self.desk.observe)
-        self.views = HubViews(self.fleet.devices, self.site, self.desk, self.network)
+        self.journal.watch(self.incidents.observe)
+        self.views = HubViews(
+            self.fleet.devices, self.site, self.desk, self.incidents, self.network
+        )
         self.feed = ConsoleFeed(changes, self.views)
         self.routes = HttpRoutes(
             self.views,
@@ -135,6 +145,7 @@ class Hub:
         rows = await self.store.load_devices()
         self.fleet.restore([from_row(r) for r in rows], time.time())
         await self.desk.start(self.store)
+        await self.incidents.start(self.store)
         self._server = await serve(
             self._handle,
             self.settings.host,
@@ -200,7 +211,12 @@ class Hub:
         """Act for a dashboard; raises RequestError saying why it cannot."""
         if not self.serving:
             raise RequestError("the hub is not running")
-        return await self.desk.answer(ask, actor)
+        if isinstance(ask, SessionActionRequest):
+            return Answer(session=await self.desk.act(ask, actor))
+        if isinstance(ask, IncidentAddRequest):
+            return Answer(incident=await self.incidents.add(ask, actor))
+        known = "session.action, incident.add"
+        raise RequestError(f"unknown request {type(ask).__name__} (known: {known})")
 
     # --- what the parts are handed ------------------------------------------------------------
 
@@ -238,7 +254,7 @@ class Hub:
         path = urlsplit(conn.request.path).path if conn.request is not None else ""
         if path.rstrip("/") == CONSOLE_PATH:
             # The operator secret was checked on the upgrade.
-            await ConsoleLink(conn, self.subscribe, self.desk.answer).run()
+            await ConsoleLink(conn, self.subscribe, self.answer).run()
             return
         principal = self.routes.principal(conn)
         if principal is None:
@@ -266,10 +282,12 @@ class Hub:
                 self.journal.tick(now, rejudge)
             except Exception:
                 log.exception("fleet tick failed")
-            try:
-                await self.desk.tick(now)
-            except Exception:
-                log.exception("session desk tick failed")
+            # Incidents first: a tick has released and redrafted before the desk re-sweeps.
+            for desk in (self.incidents, self.desk):
+                try:
+                    await desk.tick(now)
+                except Exception:
+                    log.exception("%s tick failed", type(desk).__name__)
             if self.network is not None:
                 try:
                     self.network.tick(now)

@@ -15,9 +15,11 @@ from testday.hub.device_views import device_view, problems_first, site_view
 BATTERY_POINTS = 60  # of each device's history, in a snapshot
 
 
-class DeskViews(Protocol):
+class SessionViews(Protocol):
     def session_views(self, ids: Iterable[str] | None = None) -> list[SessionView]: ...
 
+
+class IncidentViews(Protocol):
     def incident_views(self, ids: Iterable[str] | None = None) -> list[IncidentView]: ...
 
 
@@ -37,12 +39,14 @@ class HubViews:
         self,
         devices: Mapping[str, Device],
         site: Site,
-        desk: DeskViews,
+        sessions: SessionViews,
+        incidents: IncidentViews,
         network: NetworkViews | None,
     ) -> None:
         self._devices = devices
         self._site = site
-        self._desk = desk
+        self._sessions = sessions
+        self._incidents = incidents
         self._network = network
 
     def devices(
@@ -68,10 +72,10 @@ class HubViews:
         return site_view(self._site)
 
     def sessions(self, ids: Iterable[str] | None = None) -> list[SessionView]:
-        return self._desk.session_views(ids)
+        return self._sessions.session_views(ids)
 
     def incidents(self, ids: Iterable[str] | None = None) -> list[IncidentView]:
-        return self._desk.incident_views(ids)
+        return self._incidents.incident_views(ids)
 
     def network_devices(self, names: Iterable[str] | None = None) -> list[NetDeviceView]:
         return self._network.device_views(names) if self._network else []

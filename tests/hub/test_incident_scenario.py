@@ -117,7 +117,7 @@ async def test_drops_in_two_rooms_become_three_device_losses_and_one_room_outage
         await eventually(lambda d=device_id: offline(hub, [d]), 10, what=f"{device_id} offline")
     # Each loss is held a detection window (1.5 s), then written; the bound is only a bound.
     lost = await eventually(
-        lambda: len(hub.desk.incident_views()) == 3 and hub.desk.incident_views(),
+        lambda: len(hub.incidents.incident_views()) == 3 and hub.incidents.incident_views(),
         15, what="room A incidents",
     )  # fmt: skip
     await fleet.apply(Step(0, "return", "dev-a05"))  # after its incident was written
@@ -126,10 +126,10 @@ async def test_drops_in_two_rooms_become_three_device_losses_and_one_room_outage
     await asyncio.gather(*(fleet.drop(d) for d in DROPPED_IN_B))
     await eventually(lambda: offline(hub, DROPPED_IN_B), 10, what="room B's drops seen")
     seen_at = time.time()
-    await eventually(lambda: len(hub.desk.incident_views()) == 4, 15, what="room B incident")
+    await eventually(lambda: len(hub.incidents.incident_views()) == 4, 15, what="room B incident")
     # Nothing else is released later: a tick begun a window after every drop has flushed all.
     await swept_after(hub, seen_at + WINDOW_S)
-    incidents = {i.id: i for i in hub.desk.incident_views()}
+    incidents = {i.id: i for i in hub.incidents.incident_views()}
     assert len(incidents) == 4
 
     lost = [incidents[i.id] for i in lost]

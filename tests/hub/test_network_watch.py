@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from testday.config.network import NetworkConfig
 from testday.console_protocol.messages import EventsAppended, NetworkChanged, Snapshot
+from testday.core.fleet import Device
+from testday.core.net_state import InterfaceState, NetDevice, NetDeviceState
 from testday.demo.scenario import Scenario
 from testday.demo.simulated_fleet import SimulatedFleet
 from testday.hub.hub import Hub, HubSettings
-from testday.hub.network_watch import NetworkStartError
+from testday.hub.network_watch import NetworkStartError, NetworkWatch
 from tests.conftest import AGENT_TOKEN
 from tests.eventually import eventually
 from tests.hub.test_incident_scenario import agent, start_session, texts
@@ -115,7 +118,7 @@ async def test_an_unreachable_ap_is_shown_and_cited_by_the_room_outage(
         assert await fleet.wait_connected(30) == len(DEVICES)
         await start_session(hub)
         await asyncio.gather(*(fleet.drop(d) for d in DEVICES[:12]))
-        incidents = await eventually(hub.desk.incident_views, 15, what="the room outage")
+        incidents = await eventually(hub.incidents.incident_views, 15, what="the room outage")
     finally:
         await fleet.stop()
     (outage,) = incidents
@@ -134,3 +137,22 @@ async def test_a_taken_trap_port_is_named_in_the_error(hub_settings: HubSettings
         with pytest.raises(NetworkStartError, match=f"UDP 127.0.0.1:{port}.*trap_port"):
             await hub.start()
         await hub.stop()
+
+
+def test_testers_without_a_live_roster_are_the_rooms_connected_devices() -> None:
+    """No session under way: a room's uplink is judged against its connected devices (the
+    disconnected one does not count); this once raised on a field Device does not have."""
+    switch = NetDevice(name="sw-1", address="10.0.0.3", kind="switch", community="public",
+                       rooms=(ROOM,), ports={12: ROOM})  # fmt: skip
+    fleet = {f"dev-{n}": Device(device_id=f"dev-{n}", first_seen=0.0, room=ROOM) for n in range(4)}
+    for n in range(3):
+        fleet[f"dev-{n}"].connections = {"c": "10.0.0.9:5"}
+    watch = NetworkWatch(NetworkConfig(devices=(switch,)), lambda events: None,
+                         lambda devices, rooms: None, fleet, {}, lambda room: 6000.0)  # fmt: skip
+    port = InterfaceState(index=12, name="Gi0/12", up=True, speed_bps=10_000_000, in_bps=0.0,
+                          out_bps=0.0, errors_per_s=0.0, utilisation=0.01)  # fmt: skip
+    watch.states["sw-1"] = NetDeviceState(
+        name="sw-1", kind="switch", rooms=(ROOM,), reachable=True, interfaces=(port,)
+    )
+    (short,) = watch.room_health(ROOM, now=2.0).reasons
+    assert short.code == "net.uplink_short" and "its 3 testers" in short.message

@@ -96,7 +96,7 @@ async def test_an_incident_logged_from_the_dashboard_lands_in_the_hubs_chain(hub
             table = app.screen.query_one(DeviceTable)
             await eventually(lambda: table.row_count == 1, 10, what="dev-0's row")
             await pilot.press("n", *"Screen froze; restarted, resumed", "enter")
-            (incident,) = await eventually(hub.desk.incident_views, 10, what="the incident")
+            (incident,) = await eventually(hub.incidents.incident_views, 10, what="the incident")
             assert incident.devices == ("dev-0",) and incident.room == "112"
             assert incident.session_id == "ela-8" and incident.students == ("S1234567",)
             assert incident.source == "dashboard"
