@@ -14,8 +14,10 @@ Measure = str | float | None
 
 
 class View(msgspec.Struct, kw_only=True):
-    """Base of every view: keyword-built, every field present in JSON (no omissions),
-    and unknown fields ignored on decode, so an older console can read a newer hub's views."""
+    """Base of every view: keyword-built, and every field present in JSON (no omissions).
+
+    A view ignores fields it does not know, so a hub may add one within a wire version; a frame
+    does not, and its version (messages.WIRE_VERSION) changes when a view's fields change."""
 
 
 class ReasonView(View):

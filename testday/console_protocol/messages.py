@@ -11,13 +11,14 @@ from testday.console_protocol.desk_views import IncidentView, SessionView
 from testday.console_protocol.device_views import BatteryPoint, DeviceView, EventView, SiteView
 from testday.console_protocol.network_views import NetDeviceView, RoomNetworkView
 
-WIRE_VERSION: Literal[1] = 1
+# 2: typed requests (`ask`) and answers, site rooms and rosters as lists of views.
+WIRE_VERSION: Literal[2] = 2
 
 
 class Frame(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
     """A /console frame: tagged by ``type`` and versioned, so another version is told apart."""
 
-    v: Literal[1] = WIRE_VERSION
+    v: Literal[2] = WIRE_VERSION
 
 
 class Snapshot(Frame, tag="snapshot"):

@@ -37,7 +37,6 @@ class IncidentAddRequest(_Ask, tag="incident.add"):
 
 
 HubRequest = SessionActionRequest | IncidentAddRequest
-REQUEST_OPS = ("session.action", "incident.add")
 
 
 class Answer(msgspec.Struct, kw_only=True):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import msgspec
 
 from testday.console_protocol.messages import FeedMessage, Frame
 from testday.console_protocol.requests import Answer, HubRequest
+
+T = TypeVar("T")
 
 
 class WireError(ValueError):
@@ -46,22 +50,21 @@ def encode(frame: FeedMessage | Request | Reply) -> bytes:
 
 def decode(data: bytes | str) -> FeedMessage | Reply:
     """Decode a frame from the hub; raises WireError naming the bad field."""
-    try:
-        return _decoder.decode(data)
-    except msgspec.ValidationError as exc:
-        raise WireError(f"invalid console frame: {exc}") from None
-    except msgspec.DecodeError as exc:
-        raise WireError(f"console frame is not JSON: {exc}") from None
+    return _decode(_decoder, data, "console frame")
 
 
 def decode_request(data: bytes | str) -> Request:
     """Decode a frame a console sent; raises WireError naming the bad field."""
+    return _decode(_request_decoder, data, "request frame")
+
+
+def _decode(decoder: msgspec.json.Decoder[T], data: bytes | str, what: str) -> T:
     try:
-        return _request_decoder.decode(data)
+        return decoder.decode(data)
     except msgspec.ValidationError as exc:
-        raise WireError(f"invalid request frame: {exc}") from None
+        raise WireError(f"invalid {what}: {exc}") from None
     except msgspec.DecodeError as exc:
-        raise WireError(f"request frame is not JSON: {exc}") from None
+        raise WireError(f"{what} is not JSON: {exc}") from None
 
 
 def request_id(data: bytes | str) -> int:

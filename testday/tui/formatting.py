@@ -7,6 +7,16 @@ from datetime import tzinfo
 
 from testday.console_client.fleet_order import room_of
 from testday.console_protocol.device_views import DeviceView, EventView, ReasonView
+from testday.console_protocol.event_views import (
+    CommandResult,
+    Connected,
+    Disconnected,
+    DuplicateIdentity,
+    NetworkNoted,
+    SpoolDropped,
+    VerdictChanged,
+    event_data,
+)
 from testday.core.presentation import (
     age,
     app_text,
@@ -166,40 +176,38 @@ def is_notable(event: EventView) -> bool:
     kind = event.kind
     if kind == "identity.duplicate" or kind.startswith("net."):
         return True
-    return kind == "verdict.changed" and event.data.get("status") in NOTABLE_STATUSES
+    data = event_data(event)
+    return isinstance(data, VerdictChanged) and data.status in NOTABLE_STATUSES
 
 
 def event_text(event: EventView) -> str:
     """One event in plain words, without its time or device."""
-    kind, data = event.kind, event.data  # data's keys depend on the kind: read, never trusted
-    if kind.startswith("net.") and data.get("text"):
-        return str(data["text"])  # the hub words it: "sw-1 port Gi0/12 down"
-    if kind == "verdict.changed":
-        status = verdict_label(str(data.get("status", "?")))
-        was = data.get("was")
-        codes = ", ".join(data.get("reasons") or [])
-        text = f"now {status}" + (f" (was {verdict_label(str(was))})" if was else "")
-        return f"{text}: {codes}" if codes else text
-    if kind == "device.connected":
-        return f"connected from {data.get('peer', '?')}"
-    if kind == "device.disconnected":
-        why = data.get("why")
-        return "disconnected" + (f" ({why})" if why else "")
-    if kind == "identity.duplicate":
-        return "duplicate identity: " + ", ".join(data.get("peers") or [])
-    if kind == "agent.spool_dropped":
-        return f"agent dropped {data.get('count', '?')} spooled reports"
-    if kind == "command.result":
-        return f"command {'succeeded' if data.get('ok') else 'failed'}"
-    return kind
+    data = event_data(event)
+    if isinstance(data, NetworkNoted) and data.text:
+        return data.text  # the hub words it: "sw-1 port Gi0/12 down"
+    if isinstance(data, VerdictChanged):
+        text = f"now {verdict_label(data.status)}"
+        text += f" (was {verdict_label(data.was)})" if data.was else ""
+        return f"{text}: {', '.join(data.reasons)}" if data.reasons else text
+    if isinstance(data, Connected):
+        return f"connected from {data.peer or '?'}"
+    if isinstance(data, Disconnected):
+        return "disconnected" + (f" ({data.why})" if data.why else "")
+    if isinstance(data, DuplicateIdentity):
+        return "duplicate identity: " + ", ".join(data.peers)
+    if isinstance(data, SpoolDropped):
+        return f"agent dropped {data.count} spooled reports"
+    if isinstance(data, CommandResult):
+        return f"command {'succeeded' if data.ok else 'failed'}"
+    return event.kind
 
 
 def event_tone(event: EventView) -> str | None:
     """The verdict whose colour an event is logged in (None: plain)."""
     if event.kind.startswith("net."):
         return NET_EVENT_TONE.get(event.kind, "warning")
-    status = event.data.get("status")
-    return str(status) if status else None
+    data = event_data(event)
+    return data.status if isinstance(data, VerdictChanged) else None
 
 
 def event_line(event: EventView, who: str, tz: tzinfo | None) -> str:

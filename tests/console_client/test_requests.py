@@ -121,10 +121,10 @@ async def test_a_garbled_request_gets_an_error_reply_and_the_link_lives(planned_
     headers = {"Authorization": f"Bearer {CONSOLE_TOKEN}"}
     async with connect(url, additional_headers=headers, max_size=None) as ws:
         assert isinstance(wire.decode(await ws.recv()), Snapshot)
-        await ws.send('{"type": "request", "v": 1, "id": 5, "ask": {"op": "session.action"}}')
+        await ws.send('{"type": "request", "v": 2, "id": 5, "ask": {"op": "session.action"}}')
         reply = await next_reply(ws)
         assert reply.id == 5 and not reply.ok and "session_id" in reply.error
-        await ws.send('{"type": "request", "v": 1, "id": 6, "actor": "kim", "ask": {"op": "x"}}')
+        await ws.send('{"type": "request", "v": 2, "id": 6, "actor": "kim", "ask": {"op": "x"}}')
         reply = await next_reply(ws)
         assert reply.id == 6 and not reply.ok
         assert "Invalid value 'x' - at `$.ask.op`" in reply.error

@@ -103,7 +103,7 @@ INCIDENT = IncidentView(
 def test_round_trip(message: object) -> None:
     """Every message the hub sends decodes to an equal message."""
     frame = wire.encode(message)  # type: ignore[arg-type]
-    assert json.loads(frame)["v"] == 1
+    assert json.loads(frame)["v"] == 2
     assert wire.decode(frame) == message
     assert wire.decode(frame.decode()) == message
 
@@ -126,26 +126,26 @@ def test_frame_names_its_type() -> None:
     ("frame", "says"),
     [
         ("{not json", "not JSON"),
-        ('{"type": "gossip", "v": 1}', "Invalid value 'gossip' - at `$.type`"),
-        ('{"type": "events", "v": 2, "events": []}', "at `$.v`"),
-        ('{"type": "devices", "v": 1, "hub_time": 1}', "missing required field `devices`"),
+        ('{"type": "gossip", "v": 2}', "Invalid value 'gossip' - at `$.type`"),
+        ('{"type": "events", "v": 1, "events": []}', "at `$.v`"),
+        ('{"type": "devices", "v": 2, "hub_time": 1}', "missing required field `devices`"),
         (
-            '{"type": "events", "v": 1, "events": [{"ts": "soon", "kind": "x", '
+            '{"type": "events", "v": 2, "events": [{"ts": "soon", "kind": "x", '
             '"device_id": null, "room": null, "data": {}}]}',
             "Expected `float`, got `str` - at `$.events[0].ts`",
         ),
         (
-            '{"type": "devices", "v": 1, "hub_time": 1, "devices": [{"room": "1"}]}',
+            '{"type": "devices", "v": 2, "hub_time": 1, "devices": [{"room": "1"}]}',
             "missing required field `id` - at `$.devices[0]`",
         ),
-        ('{"type": "events", "v": 1, "events": [], "extra": 1}', "unknown field `extra`"),
+        ('{"type": "events", "v": 2, "events": [], "extra": 1}', "unknown field `extra`"),
         (
-            '{"type": "desk", "v": 1, "hub_time": 1, "sessions": [{"name": "x"}], "incidents": []}',
+            '{"type": "desk", "v": 2, "hub_time": 1, "sessions": [{"name": "x"}], "incidents": []}',
             "missing required field `id` - at `$.sessions[0]`",
         ),
-        ('{"type": "reply", "v": 1, "ok": true}', "missing required field `id`"),
+        ('{"type": "reply", "v": 2, "ok": true}', "missing required field `id`"),
         (
-            '{"type": "network", "v": 1, "hub_time": 1, "devices": [], '
+            '{"type": "network", "v": 2, "hub_time": 1, "devices": [], '
             '"rooms": [{"status": "ok"}]}',
             "missing required field `room` - at `$.rooms[0]`",
         ),
@@ -215,18 +215,18 @@ def test_request_round_trip(ask: HubRequest) -> None:
         ("{not json", "request frame is not JSON"),
         ("[1, 2]", "Expected `object`, got `array`"),
         (
-            '{"type": "request", "v": 1, "id": 1, '
+            '{"type": "request", "v": 2, "id": 1, '
             '"ask": {"op": "session.action", "session_id": "s1", "action": "start"}}',
             "missing required field `actor`",
         ),
-        ('{"type": "request", "v": 1, "id": "one", "actor": "a", "ask": {}}', "$.id"),
-        ('{"type": "snapshot", "v": 1}', "$.type"),
+        ('{"type": "request", "v": 2, "id": "one", "actor": "a", "ask": {}}', "$.id"),
+        ('{"type": "snapshot", "v": 2}', "$.type"),
         (
-            '{"type": "request", "v": 1, "id": 1, "actor": "a", "ask": {"op": "session.delete"}}',
+            '{"type": "request", "v": 2, "id": 1, "actor": "a", "ask": {"op": "session.delete"}}',
             "Invalid value 'session.delete' - at `$.ask.op`",
         ),
         (
-            '{"type": "request", "v": 1, "id": 1, "actor": "a", '
+            '{"type": "request", "v": 2, "id": 1, "actor": "a", '
             '"ask": {"op": "session.action", "session_id": "s1", "action": "fly"}}',
             "$.ask.action",
         ),
