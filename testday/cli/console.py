@@ -8,14 +8,11 @@ import sys
 from pathlib import Path
 
 from testday.cli.hub_api import console_token
-from testday.cli.serve import settings_from_args
 from testday.config.files import CONSOLE_LOG
 from testday.config.profiles import ProfileError
 from testday.config.site import SiteError
-from testday.console_client.owned_hub import OwnedHubClient
 from testday.console_client.remote import RemoteClient
 from testday.console_protocol.client import HubClient
-from testday.hub.hub import Hub
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +45,11 @@ def make_client(args: argparse.Namespace, data_dir: Path) -> HubClient:
     if args.hub:
         # No secret known: the hub answers 401, and the dashboard says the secret was refused.
         return RemoteClient(args.hub, console_token(args, data_dir) or "")
+    # The hub (SQLite, SNMP) loads only when this console runs one itself.
+    from testday.cli.serve import settings_from_args
+    from testday.console_client.owned_hub import OwnedHubClient
+    from testday.hub.hub import Hub
+
     return OwnedHubClient(Hub(settings_from_args(args, data_dir)))
 
 

@@ -34,10 +34,16 @@ def fetch_devices(hub: str, token: str | None, room: str | None = None) -> list[
     return get_view(hub, token, DEVICES_PATH, list[DeviceView], {"room": room} if room else None)
 
 
+def hub_devices(
+    args: argparse.Namespace, data_dir: Path, room: str | None = None
+) -> list[DeviceView]:
+    """The live fleet of the hub ``args`` names (one room's, with ``room``); HubApiError."""
+    return hub_get(args, data_dir, DEVICES_PATH, list[DeviceView], {"room": room} if room else None)
+
+
 def run_devices(args: argparse.Namespace, data_dir: Path) -> int:
     try:
-        query = {"room": args.room} if args.room else None
-        devices = hub_get(args, data_dir, DEVICES_PATH, list[DeviceView], query)
+        devices = hub_devices(args, data_dir, args.room)
     except HubApiError as exc:
         print(f"testday devices: {exc}", file=sys.stderr)
         return 1

@@ -6,9 +6,9 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
+from testday.console_client.fleet_order import sort_key
 from testday.console_protocol.device_views import DeviceView
 from testday.core.presentation import (
-    VERDICT_RANK,
     VERDICTS,
     age,
     app_text,
@@ -23,7 +23,7 @@ COLUMNS = ("DEVICE", "ROOM", "VERDICT", "BATTERY", "APP", "LATENCY", "SEEN", "RE
 def render_table(devices: Sequence[DeviceView], now: float | None = None) -> str:
     """Problems first, then by room and name; the first reason's sentence in the last column."""
     now = time.time() if now is None else now
-    ordered = sorted(devices, key=lambda d: (VERDICT_RANK.get(d.verdict, 9), d.room or "", d.name))
+    ordered = sorted(devices, key=sort_key)
     rows = [COLUMNS]
     for d in ordered:
         facts = d.facts

@@ -14,9 +14,6 @@ from testday.cli import incident_edit
 from testday.config.files import DATABASE_FILE
 from testday.core.incident_fields import CATEGORIES, SEVERITIES, IncidentFieldError, TimedLine
 from testday.core.incidents import Incident, IncidentError, IncidentLog
-from testday.reports.csv_export import export_csv
-from testday.reports.json_export import export_json
-from testday.reports.pdf_export import export_pdf
 from testday.reports.verify_export import verify_entries, verify_export
 from testday.store.database import Store
 from testday.store.incident_store import ChainBrokenError, ChainConflictError, IncidentStore
@@ -166,15 +163,22 @@ def _export(args: argparse.Namespace, log: IncidentLog) -> int:
         print(f"error: --from {args.from_date} is after --to {args.to_date}", file=sys.stderr)
         return 2
     select = _selection(args)
+    # Each exporter loads only when asked for: the PDF one brings a font engine along.
     if args.format == "csv":
+        from testday.reports.csv_export import export_csv
+
         chosen = [i for i in log.incidents() if select(i)]
         rows = export_csv(chosen, args.out, progress)
         summary = f"{rows} rows for {len(chosen)} incidents"
     elif args.format == "pdf":
+        from testday.reports.pdf_export import export_pdf
+
         now = datetime.now().astimezone()
         count = export_pdf(log, args.out, now, progress, select=select)
         summary = f"{count} incidents"
     else:
+        from testday.reports.json_export import export_json
+
         count = export_json(log, args.out, datetime.now().astimezone(), progress)
         summary = f"{count} incidents, {len(log.entries)} chain entries"
     print(f"wrote {args.out}: {summary}")

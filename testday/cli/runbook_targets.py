@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 from testday.cli.deploy import parse_target
-from testday.cli.hub_api import HubApiError, hub_get
+from testday.cli.devices import hub_devices
+from testday.cli.hub_api import HubApiError
 from testday.console_protocol.device_views import DeviceView
 from testday.core.strict_toml import ConfigError, convert, load_toml
 
@@ -131,8 +132,7 @@ def gather(args: argparse.Namespace, data_dir: Path) -> tuple[list[Target], list
     if not devices and not args.room:
         raise TargetError("say where: --device D, --room R, --host ADDRESS or --hosts FILE")
     try:
-        query = {"room": args.room} if args.room else None
-        listed = hub_get(args, data_dir, "/api/devices", list[DeviceView], query)
+        listed = hub_devices(args, data_dir, args.room)
     except HubApiError as exc:
         raise TargetError(str(exc)) from None
     picked = [d for d in listed if not devices or d.id in devices or d.hostname in devices]

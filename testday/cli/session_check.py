@@ -12,7 +12,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from testday.cli.hub_api import HubApiError, hub_get
+from testday.cli.devices import hub_devices
+from testday.cli.hub_api import HubApiError
 from testday.config.files import DATABASE_FILE
 from testday.config.profiles import default_profiles_dir, load_profiles
 from testday.console_protocol.device_views import DeviceView
@@ -46,7 +47,7 @@ def run_check(args: argparse.Namespace, data_dir: Path) -> int:
         )
         return 2
     try:
-        devices = hub_get(args, data_dir, "/api/devices", list[DeviceView])
+        devices = hub_devices(args, data_dir)
     except HubApiError as exc:
         print(f"testday session check: {exc}", file=sys.stderr)
         return 2

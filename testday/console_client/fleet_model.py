@@ -222,11 +222,6 @@ class FleetModel:
 
     # --- output ---------------------------------------------------------------------------------
 
-    def take_dirty(self) -> set[str]:
-        """Device ids changed, added or removed since the last take; a removed id is absent."""
-        dirty, self._pending.devices = self._pending.devices, set()
-        return dirty
-
     def take_changes(self) -> FleetChanges:
         """Everything pending since the last take (devices, rooms, events, reset), then clear."""
         pending, self._pending = self._pending, _Pending()

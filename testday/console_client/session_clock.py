@@ -7,26 +7,19 @@ from datetime import tzinfo
 from typing import Literal
 
 from testday.console_protocol.desk_views import SessionView
-from testday.core.presentation import duration, hhmm
+from testday.core.presentation import duration, hhmm, label
 from testday.core.sessions import PauseAlert
 
-STATE_LABEL = {
-    "scheduled": "scheduled",
-    "checking": "checking",
-    "in_progress": "in progress",
-    "paused": "paused",
-    "completed": "completed",
-    "cancelled": "cancelled",
-}
 UNDER_WAY = ("in_progress", "paused")
 
 
-# The core's record, built here from the hub's dict: the dashboard runs the clock itself.
+# The core's record, built here from the hub's session view: the dashboard runs the clock.
 PauseWarning = PauseAlert
 
 
 def state_label(session: SessionView) -> str:
-    return STATE_LABEL.get(session.state, session.state.replace("_", " "))
+    """ "in progress", "paused", …"""
+    return label(session.state)
 
 
 def entered_at(session: SessionView, state: str) -> float | None:

@@ -35,7 +35,7 @@ class Deadline:
     label: str
     due: datetime
     met: bool
-    overdue: bool  # presentation.deadline_state words it
+    overdue: bool  # presentation.deadline_state words a clock for people
 
 
 STATE_RULES: Mapping[str, tuple[DeadlineRule, ...]] = MappingProxyType(

@@ -1,4 +1,4 @@
-"""Judges one room's network from the states of the devices serving it: reasons and a card line.
+"""Provides room network health: each room judged from its devices' states, reasons and a line.
 
 Pure. A room no device serves, or none polled yet, is ``unknown``. Codes are part of the product's
 interface (stored, exported, shown on the Network screen): add new ones, never rename.

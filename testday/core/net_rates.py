@@ -1,4 +1,4 @@
-"""Folds one poll of a network device into its state: reachability, rates from counters, events.
+"""Provides net rates: one poll folded into a device's state — reachability, rates, events.
 
 Pure: the SNMP shell hands over a PollSample (raw counters, its own hub-clock ts); this module
 turns consecutive samples into rates and notices transitions (unreachable, rebooted, link down,

@@ -16,11 +16,8 @@ from testday.console_protocol.device_views import (
     VerdictView,
 )
 from testday.core.fleet import Device, FleetEvent
+from testday.core.presentation import VERDICT_RANK
 from testday.core.readiness import Reason, Verdict
-from testday.core.reasons import SEVERITY_RANK
-
-# Problems first: the order /api/devices lists the fleet in.
-VERDICT_ORDER = {status: -rank for status, rank in SEVERITY_RANK.items()}
 
 
 def iso(ts: float | None) -> str | None:
@@ -76,7 +73,7 @@ def problems_first(devices: Iterable[Device]) -> list[Device]:
     return sorted(
         devices,
         key=lambda d: (
-            VERDICT_ORDER.get(d.verdict.status if d.verdict else "offline", 9),
+            VERDICT_RANK.get(d.verdict.status if d.verdict else "offline", len(VERDICT_RANK)),
             d.room or "",
             d.hostname or d.device_id,
         ),

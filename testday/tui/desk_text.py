@@ -7,7 +7,7 @@ from datetime import tzinfo
 from testday.console_client.fleet_model import FleetModel
 from testday.console_client.session_clock import readiness, session_clock, state_label
 from testday.console_protocol.desk_views import IncidentView, SessionView
-from testday.core.presentation import day_time, deadline_line, hm, hms, verdict_label
+from testday.core.presentation import day_time, deadline_line, hm, hms, label, verdict_label
 from testday.tui.formatting import clip
 
 # (key, label, width): fixed widths, so a changing clock never makes DataTable re-measure.
@@ -92,7 +92,7 @@ def session_roster(session: SessionView, model: FleetModel) -> str:
 def session_history(session: SessionView, tz: tzinfo | None) -> str:
     lines = []
     for step in session.history:
-        moved = f"{step.from_state} → {step.to_state}".replace("_", " ")
+        moved = f"{label(step.from_state)} → {label(step.to_state)}"
         note = f" — {step.note}" if step.note else ""
         who = step.actor or "?"
         lines.append(f"{hms(step.ts, tz)}  {step.action:<7} {moved}  by {who}{note}")
@@ -109,7 +109,7 @@ def incident_cells(incident: IncidentView, tz: tzinfo | None) -> dict[str, str]:
         "time": hm(incident.when, tz),
         "id": incident.id,
         "room": incident.room or "—",
-        "category": clip(kind.replace("_", " "), 28),
+        "category": clip(label(kind), 28),
         "severity": incident.severity or "",
         "status": incident.status,
         "devices": str(len(incident.devices)),

@@ -33,8 +33,8 @@ def test_snapshot_loads_every_device_and_marks_all_dirty() -> None:
     """After a Snapshot every device is held by id and dirty once."""
     model = loaded()
     assert set(model.devices) == {d.id for d in fleet()}
-    assert model.take_dirty() == set(model.devices)
-    assert model.take_dirty() == set()
+    assert model.take_changes().devices == set(model.devices)
+    assert model.take_changes().devices == set()
     assert model.site_name == "Lincoln High"
     assert model.has_snapshot and model.connected and not model.stale
 

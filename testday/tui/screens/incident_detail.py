@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from testday.console_client.fleet_model import FleetChanges
+from testday.core.presentation import label
 from testday.tui.desk_text import incident_fields, incident_timeline
 from testday.tui.screens.live import LiveScreen
 from testday.tui.widgets.field import Field
@@ -34,7 +35,7 @@ class IncidentDetailScreen(LiveScreen):
         if not (changes.reset or self.incident_id in changes.incidents or changes.devices):
             return
         tz = self.dashboard.tz
-        kind = f"{incident.category}/{incident.subcategory}".replace("_", " ")
+        kind = label(f"{incident.category}/{incident.subcategory}")
         stale = self.stale_mark
         title.show(f"INCIDENT {self.incident_id} · {kind} · room {incident.room}{stale}")
         title.set_class(incident.severity == "serious", "-serious")

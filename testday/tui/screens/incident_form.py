@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Select
 from testday.console_client.incident_defaults import IncidentDraft
 from testday.console_protocol.requests import Answer, IncidentAddRequest, RequestError
 from testday.core.incident_fields import CATEGORIES, SEVERITIES
+from testday.core.presentation import label
 from testday.tui.screens.live import Dashboard
 from testday.tui.widgets.field import Field
 
@@ -21,7 +22,7 @@ HINT = "Enter logs it · Tab reaches category, subcategory, severity · Escape c
 
 
 def choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(value.replace("_", " "), value) for value in values]
+    return [(label(value), value) for value in values]
 
 
 class IncidentForm(ModalScreen[Answer | None]):
