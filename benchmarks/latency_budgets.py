@@ -1,7 +1,7 @@
 """Provides the latency budgets that tests no longer time, each measured beside its target.
 
 Run: .venv/bin/python benchmarks/latency_budgets.py [--samples 10] [--only dashboards agent …]
-(about 30 s; it stops by itself). The tests wait for behaviour with generous bounds, so that a
+(about 40 s; it stops by itself). The tests wait for behaviour with generous bounds, so that a
 loaded CI machine cannot fail them on timing; how fast each behaviour is lives here, measured
 with the real hub, agent, dashboard, snmpd, snmpsim and sshd on real loopback sockets:
 
