@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -18,6 +18,23 @@ class ProtocolError(ValueError):
     """A frame that does not decode or validate; the message names the field at fault."""
 
 
+# --- bounds: what a hub accepts from any agent ---------------------------------------------------
+# Each value is bounded where it is decoded, so no report can make the hub parse, store or show
+# something unbounded; a value out of range is refused naming its field ($.facts.system.os_version).
+# Generous for honest devices (a DNS name is at most 253 characters, a version a few dozen).
+_NO_CONTROLS = r"^[^\x00-\x1f\x7f-\x9f]*$"  # no terminal escapes in names shown to people
+_NO_ESCAPES = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"  # longer text may keep tabs and newlines
+Name = Annotated[str, msgspec.Meta(max_length=256, pattern=_NO_CONTROLS)]
+Text = Annotated[str, msgspec.Meta(max_length=4096, pattern=_NO_ESCAPES)]
+Output = Annotated[str, msgspec.Meta(max_length=32 * 1024, pattern=_NO_ESCAPES)]
+# SQLite stores a signed 64-bit integer: a larger seq could never be written.
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**31)]
+Port = Annotated[int, msgspec.Meta(ge=0, le=65_535)]
+Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
+MAX_ITEMS = 64  # apps, DNS answers, endpoints, errors in one report
+MAX_REPLAYED = 10_000  # reports in one replay frame (the frame's size bounds it first)
+
 # A family a profile names rules for; a device on any other one reports "other".
 OsFamily = Literal["windows", "macos", "linux", "chromeos"]
 ReportedOsFamily = Literal["windows", "macos", "linux", "chromeos", "other"]
@@ -29,53 +46,53 @@ InterfaceKind = Literal["wifi", "wired", "other"]
 
 class BatteryFacts(msgspec.Struct, omit_defaults=True):
     present: bool
-    percent: float | None = None
+    percent: Percent | None = None
     plugged: bool | None = None
     minutes_left: float | None = None
 
 
 class AppFacts(msgspec.Struct, omit_defaults=True):
-    name: str
+    name: Name
     installed: bool
-    version: str | None = None
+    version: Name | None = None
     running: bool | None = None
     # where it was found (a path, a command), to help the technician check by hand
-    source: str | None = None
+    source: Text | None = None
 
 
 class DnsResult(msgspec.Struct, omit_defaults=True):
-    host: str
+    host: Name
     ok: bool
     ms: float | None = None
-    addresses: list[str] = []
-    error: str | None = None
+    addresses: Annotated[list[Name], msgspec.Meta(max_length=MAX_ITEMS)] = []
+    error: Text | None = None
 
 
 class EndpointResult(msgspec.Struct, omit_defaults=True):
-    name: str
-    host: str
-    port: int
+    name: Name
+    host: Name
+    port: Port
     ok: bool
     connect_ms: float | None = None
-    error: str | None = None
+    error: Text | None = None
 
 
 class NetworkFacts(msgspec.Struct, omit_defaults=True):
-    interface: str | None = None
+    interface: Name | None = None
     kind: InterfaceKind | None = None
-    ipv4: str | None = None
-    gateway: str | None = None
-    wifi_signal_percent: float | None = None
-    dns: list[DnsResult] = []
-    endpoints: list[EndpointResult] = []
+    ipv4: Name | None = None
+    gateway: Name | None = None
+    wifi_signal_percent: Percent | None = None
+    dns: Annotated[list[DnsResult], msgspec.Meta(max_length=MAX_ITEMS)] = []
+    endpoints: Annotated[list[EndpointResult], msgspec.Meta(max_length=MAX_ITEMS)] = []
 
 
 class SystemFacts(msgspec.Struct, omit_defaults=True):
     os_family: ReportedOsFamily
-    os_version: str
-    hostname: str
+    os_version: Name
+    hostname: Name
     uptime_s: float | None = None
-    disk_path: str | None = None
+    disk_path: Text | None = None
     disk_free_mb: float | None = None
     memory_total_mb: float | None = None
     memory_available_mb: float | None = None
@@ -84,23 +101,23 @@ class SystemFacts(msgspec.Struct, omit_defaults=True):
 
 
 class AgentFacts(msgspec.Struct, omit_defaults=True):
-    version: str
+    version: Name
     rss_mb: float | None = None
     cpu_percent: float | None = None
     collect_ms: float | None = None
-    spool_depth: int = 0
-    spool_dropped: int = 0
+    spool_depth: Count = 0
+    spool_dropped: Count = 0
 
 
 class Facts(msgspec.Struct, omit_defaults=True):
     """One collection. A collector that failed leaves its part empty and its error in ``errors``."""
 
     battery: BatteryFacts | None = None
-    apps: list[AppFacts] = []
+    apps: Annotated[list[AppFacts], msgspec.Meta(max_length=MAX_ITEMS)] = []
     network: NetworkFacts | None = None
     system: SystemFacts | None = None
     agent: AgentFacts | None = None
-    errors: dict[str, str] = {}
+    errors: Annotated[dict[Name, Text], msgspec.Meta(max_length=MAX_ITEMS)] = {}
 
 
 # --- checks the hub asks for (from the profile in force) ----------------------------------------
@@ -147,19 +164,19 @@ class _Frame(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_on
 
 
 class Hello(_Frame, tag="hello"):
-    device_id: str
-    agent_version: str
-    os_family: str
-    os_version: str
-    hostname: str
-    hardware_uuid: str | None = None
-    serial: str | None = None
-    asset_tag: str | None = None
-    room: str | None = None
+    device_id: Name
+    agent_version: Name
+    os_family: Name
+    os_version: Name
+    hostname: Name
+    hardware_uuid: Name | None = None
+    serial: Name | None = None
+    asset_tag: Name | None = None
+    room: Name | None = None
 
 
 class Report(_Frame, tag="report"):
-    seq: int
+    seq: Seq
     sent_at: float  # agent's wall clock, seconds since the epoch; only used to measure skew
     facts: Facts
     collected_at: float | None = None
@@ -168,14 +185,14 @@ class Report(_Frame, tag="report"):
 class Replay(_Frame, tag="replay"):
     """Reports made while the hub was unreachable: history, never alerts."""
 
-    reports: list[Report]
-    dropped: int = 0  # spooled reports lost to the spool's bounds since the last replay
+    reports: Annotated[list[Report], msgspec.Meta(max_length=MAX_REPLAYED)]
+    dropped: Count = 0  # spooled reports lost to the spool's bounds since the last replay
 
 
 class Result(_Frame, tag="result"):
-    command_id: str
+    command_id: Name
     ok: bool
-    output: str = ""
+    output: Output = ""
 
 
 # --- hub → agent --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -11,6 +12,9 @@ from testday_agent.protocol import Facts, Hello, Report
 
 from testday.core.profile import Profile
 from testday.core.readiness import Observed, Verdict, evaluate
+from testday.core.reasons import make_reason
+
+log = logging.getLogger(__name__)
 
 Presence = Literal["online", "late", "offline"]
 
@@ -178,9 +182,15 @@ class FleetState:
     # --- internals --------------------------------------------------------------------------
 
     def _judge(self, device: Device, now: float) -> list[FleetEvent]:
-        profile = self._profile_for_room(device.room)
-        device.profile_id = profile.id
-        verdict = evaluate(profile, observe(device), now)
+        try:
+            profile = self._profile_for_room(device.room)
+            device.profile_id = profile.id
+            verdict = evaluate(profile, observe(device), now)
+        except Exception as exc:
+            # One device's report the hub cannot judge must not cost it its connection, nor
+            # the other devices their tick: it is marked, and judged again with the next one.
+            log.exception("judging device %s failed", device.device_id)
+            verdict = unjudged(exc)
         before = device.verdict
         device.verdict = verdict
         if device.presence != "offline" and device.reported_since_connect:
@@ -207,6 +217,13 @@ class FleetState:
         return FleetEvent(
             ts=now, kind=kind, device_id=device.device_id, room=device.room, data=data
         )
+
+
+def unjudged(exc: Exception) -> Verdict:
+    """The verdict of a device the hub failed to judge: not ready, saying what failed."""
+    what = " ".join(str(exc).split())[:200] or type(exc).__name__
+    message = f"The hub could not judge this device's last report ({what}) — readiness unknown"
+    return Verdict("not_ready", (make_reason("hub.error", "not_ready", message),))
 
 
 def observe(device: Device, until: float | None = None) -> Observed:

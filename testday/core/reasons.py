@@ -52,6 +52,7 @@ REASONS: Mapping[str, ReasonSpec] = MappingProxyType(
         "disk.low": _spec("disk-low", "Disk nearly full"),
         "memory.low": _spec("memory-low", "Memory nearly exhausted"),
         "collector.failed": _spec("collector-failed", "A check could not run"),
+        "hub.error": _spec("hub-error", "The hub could not judge this device"),
     }
 )
 

@@ -35,6 +35,9 @@ _LEADING = re.compile(r"^\d+(?:\.\d+)*")
 _DOTTED = re.compile(r"\d+(?:\.\d+)+")
 _DISPLAY = re.compile(r"(?<![\dA-Za-z])(\d{2})H([12])(?![\dA-Za-z])", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
+# Versions are a few dozen characters. Only this much of a text is read: the searches below are
+# quadratic on long digit runs, and int() refuses numbers of thousands of digits.
+MAX_VERSION_TEXT = 128
 
 
 class VersionError(ValueError):
@@ -79,7 +82,7 @@ def parse_version(text: str) -> Version:
     Cached: the hub judges every report against the same few minimum versions, and a fleet
     reports a handful of distinct app and OS versions.
     """
-    raw = text.strip()
+    raw = text.strip()[:MAX_VERSION_TEXT]
     body = raw[1:] if raw[:1] in ("v", "V") and raw[1:2].isdigit() else raw
     if m := _CHROMEOS.match(body):
         return Version(raw, "dotted", (int(m[1]),))

@@ -140,12 +140,13 @@ class AgentLink:
         now = time.time()
         device_key = new_secret() if self.principal.enrolling else None
         key_hash = hash_key(device_key) if device_key is not None else None
+        # Known as connected from here on: whatever fails next, the close disconnects it, so no
+        # connection without a socket is left behind.
+        self._hello = hello
         if key_hash is None:
             self.journal.connect(hello, self.conn_id, self.peer, now)
-            self._hello = hello
         else:
             stored = self.journal.enroll(hello, self.conn_id, self.peer, now, key_hash)
-            self._hello = hello
             await stored  # the key must be on disk before the agent relies on it
         config = self.config_for(hello.device_id)
         welcome = Welcome(

@@ -56,6 +56,7 @@ SHORT_TITLES = {
     "endpoint.slow": "Service slow",
     "clock.skew": "Clock wrong",
     "collector.failed": "A check failed",
+    "hub.error": "Hub could not judge",
 }
 NOTABLE_STATUSES = ("not_ready", "offline")
 # Network watch events ("net." kinds, from testday.hub.network_watch) and the verdict colour each

@@ -182,9 +182,10 @@ def test_case_raises_its_reason(case: str, observed: Observed, code: str, severi
 
 
 def test_every_reason_code_is_exercised() -> None:
-    """The case table triggers every code in REASONS, and the engine emits no uncatalogued code."""
+    """The case table triggers every code in REASONS, and the engine emits no uncatalogued code
+    (but hub.error, which the fleet gives when judging fails: test_fleet_judging.py)."""
     emitted = {r.code for _, observed, _, _ in CASES for r in judge(observed).reasons}
-    assert emitted == set(REASONS)
+    assert emitted | {"hub.error"} == set(REASONS)
 
 
 def test_healthy_device_is_ready() -> None:

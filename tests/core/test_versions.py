@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from testday.core.versions import (
+    MAX_VERSION_TEXT,
     NotComparable,
     VersionError,
     at_least,
@@ -87,3 +88,10 @@ def test_matches_keeps_exact_prefix() -> None:
     assert matches("5.4.0.2", "5.4.0") is True
     assert matches("5.4.1", "5.4.0") is False
     assert matches("23H2", "131") is None
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "1." * 3000 + "1", "v" + "2" * 10_000])
+def test_a_version_of_thousands_of_digits_is_read_to_its_first_characters(text: str) -> None:
+    """int() refuses numbers past 4,300 digits: only the first 128 characters are ever read."""
+    version = parse_version(text)
+    assert len(version.text) <= MAX_VERSION_TEXT and version.kind == "dotted"

@@ -256,5 +256,5 @@ def collect_apps(
     if problems:
         if errors is None:
             raise ValueError("; ".join(problems))
-        errors["apps"] = "; ".join(problems)
+        errors["apps"] = "; ".join(problems)[:2000]  # the hub takes 4,096 characters
     return results
