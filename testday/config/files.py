@@ -11,6 +11,21 @@ SECRETS_FILE = "secrets.toml"  # the enrollment and operator secrets, owner-read
 CONSOLE_LOG = "console.log"  # what an embedded dashboard's hub logs (the screen is taken)
 
 
+def private_dir(path: Path) -> Path:
+    """``path`` made (if need be) and kept readable by its owner only, whatever the umask: a
+    hub's data directory holds its secrets, student IDs and logs."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` created empty if missing, and readable by its owner only (a log, say)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    os.chmod(path, 0o600)
+    return path
+
+
 def default_data_dir() -> Path:
     """$TESTDAY_DATA, else the XDG data home's testday folder."""
     env = os.environ.get("TESTDAY_DATA")

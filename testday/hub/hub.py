@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from testday_agent.protocol import AgentConfig
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from testday.config.files import DATABASE_FILE, SITE_FILE
+from testday.config.files import DATABASE_FILE, SITE_FILE, private_dir
 from testday.config.network import load_network
 from testday.config.profiles import default_profiles_dir, load_profiles
 from testday.config.site import load_site
@@ -79,7 +79,7 @@ class Hub:
 
     def __init__(self, settings: HubSettings) -> None:
         self.settings = settings
-        data = settings.data_dir
+        data = private_dir(settings.data_dir)
         self.secrets = load_or_create(data, settings.agent_token, settings.console_token)
         self.profiles = load_profiles(settings.profiles_dir or default_profiles_dir())
         self.site = load_site(data / SITE_FILE, set(self.profiles))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -64,6 +65,19 @@ def _report(row: Sequence[Any]) -> ReportRow:
     return ReportRow(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
 
 
+def private_database(path: Path) -> None:
+    """The database holds student IDs: readable by its owner only, whatever the umask. SQLite
+    gives its -wal and -shm files the database's own permissions, so those follow."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", 0o600)
+
+
 class Store:
     """One aiosqlite connection; write transactions are serialized by an asyncio lock."""
 
@@ -79,7 +93,8 @@ class Store:
     async def open(cls, path: Path, busy_timeout_ms: int = 5000) -> Store:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_database(path)
         # isolation_level=None: no implicit BEGIN; every transaction here is explicit.
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
