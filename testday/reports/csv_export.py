@@ -77,6 +77,16 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: a room a device named
+# "=HYPERLINK(…)" must arrive as text. The usual guard: a leading apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cell(value: str) -> str:
+    """``value`` as a spreadsheet will show it, never run it."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def incident_rows(incident: Incident) -> list[dict[str, str]]:
     """The CSV rows of one incident: one per affected student, or one with no student."""
     base = {name: _text(getattr(incident, name)) for name in _PLAIN}
@@ -98,7 +108,7 @@ def incident_rows(incident: Incident) -> list[dict[str, str]]:
         row["student_state_id"] = student.state_id if student else ""
         row["student_name"] = names.get(student.state_id, "") if student else ""
         row["student_started_at"] = _text(student.started_at) if student else ""
-        rows.append({name: row[name] for name in COLUMNS})
+        rows.append({name: as_text_cell(row[name]) for name in COLUMNS})
     return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,16 @@ def test_progress_reaches_the_total(tmp_path: Path) -> None:
     assert export_csv([], tmp_path / "b.csv", progress=lambda d, t: empty.append((d, t))) == 0
     assert empty == [(0, 0)]
     assert tuple(read_rows(tmp_path / "b.csv")[0]) == COLUMNS
+
+
+def test_a_cell_a_spreadsheet_would_run_arrives_as_text(tmp_path: Path) -> None:
+    """A room or an action that starts like a formula is exported with a leading apostrophe."""
+    log = sample_log()
+    log.append(log.change("inc-3", "tech", datetime.now(UTC), room='=HYPERLINK("http://x","y")',
+                          action_taken="@SUM(1+1)"))  # fmt: skip
+    out = tmp_path / "incidents.csv"
+    export_csv(log.incidents(), out)
+    _, rows = read_rows(out)
+    (row,) = [r for r in rows if r["incident_id"] == "inc-3"]
+    assert row["room"] == """'=HYPERLINK("http://x","y")""" and row["action_taken"] == "'@SUM(1+1)"
+    assert [r["room"] for r in rows if r["incident_id"] != "inc-3"] == ["112", "112", "114"]
