@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
@@ -28,6 +29,7 @@ class OwnedHubClient:
         self._after_start = after_start
         self._before_stop = before_stop
         self._started = False
+        self._stopping: asyncio.Future[None] | None = None
         self._client = EmbeddedClient(hub)
 
     @property
@@ -49,9 +51,16 @@ class OwnedHubClient:
         return await self._client.request(ask, actor)
 
     async def close(self) -> None:
+        """Stop the hub, once, to the end: a caller cancelled while waiting (the dashboard's
+        worker on quit) does not cut it short, or the database thread would outlive the app."""
         if not self._started:
             return
-        self._started = False
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
+        await self._client.close()
         if self._before_stop is not None:
             with contextlib.suppress(Exception):
                 await self._before_stop()

@@ -94,6 +94,11 @@ class TestdayApp(App[None]):
         self.run_client()
         self.set_interval(1 / self.refresh_hz, self.refresh_dashboard)
 
+    async def on_unmount(self) -> None:
+        """Close the hub client before the event loop ends: a dashboard's own hub stops here,
+        or its database thread would keep the process alive after the dashboard quit."""
+        await self.client.close()
+
     @work(group="hub-client", exclusive=True, exit_on_error=False)
     async def run_client(self) -> None:
         """The client only feeds the model: no widget is touched from here."""
