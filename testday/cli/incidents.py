@@ -11,12 +11,18 @@ from datetime import date, datetime
 from pathlib import Path
 
 from testday.cli import incident_edit
-from testday.config.files import DATABASE_FILE
+from testday.cli.local_data import (
+    LocalDataError,
+    database_to_read,
+    database_to_write,
+    output_file,
+)
 from testday.core.incident_fields import CATEGORIES, SEVERITIES, IncidentFieldError, TimedLine
 from testday.core.incidents import Incident, IncidentError, IncidentLog
 from testday.reports.verify_export import verify_entries, verify_export
 from testday.store.database import Store
 from testday.store.incident_store import ChainBrokenError, ChainConflictError, IncidentStore
+from testday.store.session_store import SessionStore
 
 # Names in stored events were allowed when they were written; replaying must not refuse them.
 REPLAY_NAMES = True
@@ -91,14 +97,20 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 def run_incidents(args: argparse.Namespace, data_dir: Path) -> int:
     """Run verify, export or incident add; returns the exit code."""
     if args.command == "verify" and args.file is not None:
+        if not args.file.is_file():
+            print(f"error: {args.file}: no such file (a JSON export to check)", file=sys.stderr)
+            return 2
         check = verify_export(args.file)
         print(check.describe(), file=sys.stdout if check.ok else sys.stderr)
         return 0 if check.ok else 1
-    db_path = data_dir / DATABASE_FILE
     existing = args.command != "incident" or incident_edit.needs_database(args)
-    if existing and not db_path.exists():
+    try:
         # Opening would create an empty database: verify would "pass", an edit find nothing.
-        print(f"no database at {db_path}", file=sys.stderr)
+        db_path = database_to_read(data_dir) if existing else database_to_write(data_dir)
+        if args.command == "export":
+            output_file(args.out)
+    except LocalDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
         return asyncio.run(_run_on_store(args, db_path))
@@ -120,6 +132,14 @@ async def _run_on_store(args: argparse.Namespace, db_path: Path) -> int:
             return 0 if check.ok else 1
         log = await incidents.load_log(names_allowed=REPLAY_NAMES)
         if args.command == "export":
+            known = set(await SessionStore(store).load()) | {
+                i.session_id for i in log.incidents() if i.session_id
+            }
+            if args.session is not None and args.session not in known:
+                listed = ", ".join(sorted(known)) or "none yet"
+                print(f"error: --session {args.session}: no such session (known: {listed})",
+                      file=sys.stderr)  # fmt: skip
+                return 2
             return _export(args, log)
         if args.incident_command != "add":
             return await incident_edit.run(args, log, incidents)

@@ -12,7 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
-from testday.config.files import DATABASE_FILE, SITE_FILE
+from testday.cli.local_data import LocalDataError, database_to_read, database_to_write
+from testday.config.files import SITE_FILE
 from testday.config.profiles import ProfileError, default_profiles_dir, load_profiles
 from testday.config.sessions_file import SessionsError, load_sessions
 from testday.core.presentation import day_minute, label
@@ -81,14 +82,22 @@ def run_sessions(args: argparse.Namespace, data_dir: Path) -> int:
 
         return run_check(args, data_dir)
     try:
-        return asyncio.run(_run(args, data_dir))
+        if args.session_command in ("create", "import"):
+            database = database_to_write(data_dir)
+        else:  # reading or moving sessions that must exist already
+            database = database_to_read(data_dir)
+    except LocalDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_run(args, data_dir, database))
     except (SessionError, SessionsError, ProfileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
 
-async def _run(args: argparse.Namespace, data_dir: Path) -> int:
-    store = await Store.open(data_dir / DATABASE_FILE)
+async def _run(args: argparse.Namespace, data_dir: Path, database: Path) -> int:
+    store = await Store.open(database)
     try:
         sessions = SessionStore(store)
         actor = args.by or getpass.getuser()

@@ -60,6 +60,9 @@ def load_toml(text: str, source: str, error: type[ConfigError]) -> dict[str, Any
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(source, "TOML syntax", str(exc)) from None
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table: a few thousand exhaust it.
+        raise error(source, "TOML syntax", "arrays or tables nested too deeply") from None
 
 
 def convert(
@@ -73,6 +76,8 @@ def convert(
     """``msgspec.convert`` with errors rewritten; ``at`` prefixes field paths (a room, …)."""
     try:
         return msgspec.convert(data, type_)
+    except RecursionError:
+        raise error(source, at or "(top level)", "arrays or tables nested too deeply") from None
     except msgspec.ValidationError as exc:
         field, problem = rewrite(str(exc), unknown_hints)
         if at:

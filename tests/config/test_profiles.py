@@ -260,3 +260,16 @@ def test_profiles_are_frozen() -> None:
     profile = parse_profile(GOOD, "inline.toml")
     with pytest.raises(AttributeError):
         profile.battery.warn_percent = 5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("depth", "says"), [(50, "name: Expected str, got array"), (5000, "nested too deeply")]
+)
+def test_deeply_nested_arrays_are_a_named_error_not_a_crash(
+    tmp_path: Path, depth: int, says: str
+) -> None:
+    """`profiles check` names the file; serving would refuse it the same way, never a traceback."""
+    bad = tmp_path / "nested.toml"
+    bad.write_text(f'id = "nested"\nname = {"[" * depth}1{"]" * depth}\n')
+    (error,) = check_profiles(tmp_path)
+    assert error.startswith(f"{bad}: ") and says in error, error
