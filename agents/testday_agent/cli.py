@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     file = load_file_config(args.config)
     state_dir = args.state_dir or (Path(file.state_dir) if file.state_dir else default_state_dir())
     from testday_agent.collectors.system import os_family, os_version
+    from testday_agent.identity import load_device_key
     from testday_agent.runner import AgentOptions
     from testday_agent.service import collect_once, run_service
 
@@ -99,9 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     if not hub.startswith(("ws://", "wss://")):
         print(f"testday-agent: --hub must start with ws:// or wss://, got {hub!r}", file=sys.stderr)
         return 2
+    token = args.token or os.environ.get("TESTDAY_AGENT_TOKEN") or file.token
+    if not token and load_device_key(state_dir) is None:
+        print(
+            "testday-agent: this device has no key yet and no enrollment secret was given: pass "
+            "--token or set TESTDAY_AGENT_TOKEN (the site secret `testday serve` printed, once)",
+            file=sys.stderr,
+        )
+        return 2
     options = AgentOptions(
         hub_url=hub,
-        token=args.token or os.environ.get("TESTDAY_AGENT_TOKEN") or file.token,
+        token=token,
         state_dir=state_dir,
         room=args.room or os.environ.get("TESTDAY_ROOM") or file.room,
         asset_tag=args.asset_tag or file.asset_tag,

@@ -174,6 +174,7 @@ class AgentRunner:
 
     async def _connection_loop(self) -> None:
         attempt = 0
+        refused = ""  # the last refusal said, so a retry every minute does not repeat it
         while True:
             try:
                 await self._session()
@@ -184,7 +185,10 @@ class AgentRunner:
                     log.warning("hub refused this device's key; enrolling again with site secret")
                     (self.options.state_dir / "device_key").unlink(missing_ok=True)
                     continue
-                log.warning("hub refused the connection: HTTP %s", status)
+                said = _refusal(status, has_key=load_device_key(self.options.state_dir) is not None)
+                if said != refused:
+                    log.error("%s", said)
+                    refused = said
             except (OSError, ConnectionClosed, TimeoutError, ProtocolError) as exc:
                 log.info("hub unreachable or connection lost: %s", exc)
             finally:
@@ -293,3 +297,20 @@ class AgentRunner:
             return msgspec.json.decode(path.read_bytes(), type=AgentConfig)
         except (OSError, msgspec.DecodeError):
             return AgentConfig()
+
+
+def _refusal(status: int, has_key: bool) -> str:
+    """Why the hub refused to let this agent in, in words its operator can act on."""
+    if status == 401 and has_key:
+        return (
+            "the hub refused this device's key (HTTP 401): it was revoked, or the hub is another "
+            "school's; give the site enrollment secret (--token) to enroll again"
+        )
+    if status == 401:
+        return (
+            "the hub refused the enrollment secret (HTTP 401): check --token or "
+            "TESTDAY_AGENT_TOKEN against the secret `testday serve` printed"
+        )
+    if status in (429, 503):
+        return f"the hub is busy (HTTP {status}); trying again"
+    return f"the hub refused the connection (HTTP {status})"

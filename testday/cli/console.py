@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from testday.cli.hub_api import console_token
-from testday.config.files import CONSOLE_LOG
+from testday.config.files import CONSOLE_LOG, private_dir, private_file
 from testday.config.profiles import ProfileError
 from testday.config.site import SiteError
 from testday.console_client.remote import RemoteClient
@@ -55,9 +55,8 @@ def make_client(args: argparse.Namespace, data_dir: Path) -> HubClient:
 
 def run_console(args: argparse.Namespace, data_dir: Path) -> int:
     # Logging would draw over the dashboard; warnings go to a file in the data directory.
-    data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
-        filename=data_dir / CONSOLE_LOG,
+        filename=private_file(private_dir(data_dir) / CONSOLE_LOG),
         level=logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )

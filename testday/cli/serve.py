@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from testday.config.files import SECRETS_FILE
+from testday.config.files import SECRETS_FILE, default_data_dir
 from testday.config.profiles import ProfileError
 from testday.config.site import SiteError
 from testday.hub.hub import Hub, HubSettings
@@ -105,18 +105,28 @@ def _print_banner(hub: Hub) -> None:
     host = hub.settings.host
     shown = _lan_address() if host in ("0.0.0.0", "::", "") else host
     url = f"ws://{shown}:{hub.port}"
+    kept = hub.settings.data_dir / SECRETS_FILE
+    # The site secret enrolls any device: printed once, when it is made, never on a restart
+    # (a terminal's scrollback and a service's journal keep what is printed).
+    secret = hub.secrets.agent_token if hub.secrets.generated else f"<agent_token in {kept}>"
     lines = [
         f"testday hub listening on {url} (data: {hub.settings.data_dir})",
         f"  devices known: {len(hub.fleet.devices)}; profiles: {', '.join(sorted(hub.profiles))}",
         "  connect an agent:",
-        f"    TESTDAY_AGENT_TOKEN={hub.secrets.agent_token} testday-agent --hub {url} --room ROOM",
-        f"  fleet: testday devices --hub http://{shown}:{hub.port}",
+        f"    TESTDAY_AGENT_TOKEN={secret} testday-agent --hub {url} --room ROOM",
     ]
     if hub.secrets.generated:
-        lines.append(
-            f"  new secrets were generated and kept in {hub.settings.data_dir / SECRETS_FILE}"
-        )
+        lines.append(f"  new secrets were generated and kept in {kept}: this is the only time")
+    # The last line: tests and scripts read the banner up to it.
+    lines.append(f"  fleet: testday devices --hub http://{shown}:{hub.port}{data_option(hub)}")
     print("\n".join(lines), flush=True)
+
+
+def data_option(hub: Hub) -> str:
+    """` --data DIR` when the hub keeps its data (and the operator secret) somewhere else than
+    where `testday devices` looks by default, so the printed command works as it is."""
+    data_dir = hub.settings.data_dir
+    return "" if data_dir.resolve() == default_data_dir().resolve() else f" --data {data_dir}"
 
 
 def _lan_address() -> str:

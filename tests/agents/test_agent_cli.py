@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -9,6 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from testday.hub.hub import Hub
+from tests.eventually import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,3 +119,31 @@ def test_agent_installs_alone_with_its_small_dependency_set(tmp_path: Path) -> N
     )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["system"]["hostname"]
+
+
+def test_no_key_and_no_secret_is_a_clear_error(tmp_path: Path) -> None:
+    """A device never enrolled, started without the site secret, says what to give it."""
+    done = agent("--hub", "ws://127.0.0.1:1", "--state-dir", str(tmp_path))
+    assert done.returncode == 2 and "no enrollment secret was given" in done.stderr
+    assert "TESTDAY_AGENT_TOKEN" in done.stderr
+
+
+async def test_a_wrong_secret_is_said_once_in_words(tmp_path: Path, hub: Hub) -> None:
+    """Refused with HTTP 401, the agent says the enrollment secret is wrong, and only once."""
+    command = [sys.executable, "-m", "testday_agent", "--hub", f"ws://127.0.0.1:{hub.port}",
+               "--state-dir", str(tmp_path), "--token", "not-the-secret"]  # fmt: skip
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TESTDAY_")}
+    proc = await asyncio.create_subprocess_exec(
+        *command, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, env=clean
+    )
+    try:
+        assert proc.stderr is not None
+        line = await asyncio.wait_for(proc.stderr.readline(), 30)
+        assert b"the hub refused the enrollment secret (HTTP 401)" in line, line
+        # It goes on trying (backing off) without saying it again.
+        await eventually(lambda: hub.metrics.handshakes_rejected["bad_credential"] >= 3, 30,
+                         what="three refused attempts")  # fmt: skip
+    finally:
+        proc.terminate()
+        _, rest = await proc.communicate()
+    assert b"refused the enrollment secret" not in rest
