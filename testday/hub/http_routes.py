@@ -17,7 +17,7 @@ from websockets.http11 import Request, Response
 from testday.console_protocol.network_views import NetworkReport
 from testday.hub.agent_link import AgentPrincipal
 from testday.hub.hub_views import HubViews
-from testday.hub.limits import TokenBucket
+from testday.hub.limits import FailureLimiter, TokenBucket
 from testday.hub.metrics import HubMetrics
 from testday.hub.secrets import HubSecrets, key_matches
 
@@ -43,6 +43,12 @@ def json_response(status: int, payload: object) -> Response:
     return respond(status, msgspec.json.encode(payload), "application/json")
 
 
+def host_of(conn: ServerConnection) -> str:
+    """The remote address without its port: one client's many sockets count as one."""
+    address = conn.remote_address
+    return str(address[0]) if isinstance(address, tuple) and address else str(address)
+
+
 def bearer(request: Request) -> str | None:
     value = request.headers.get("Authorization", "")
     scheme, _, token = value.partition(" ")
@@ -58,6 +64,7 @@ class HttpRoutes:
         secrets: HubSecrets,
         key_hash_of: Callable[[str], str | None],
         handshakes: TokenBucket,
+        failures: FailureLimiter,
         metrics: HubMetrics,
         metrics_text: Callable[[], str],
     ) -> None:
@@ -65,6 +72,7 @@ class HttpRoutes:
         self.secrets = secrets
         self.key_hash_of = key_hash_of  # a known device's stored key hash
         self.handshakes = handshakes
+        self.failures = failures  # failed agent handshakes, per address
         self.metrics = metrics
         self.metrics_text = metrics_text
         # Who each agent upgrade authenticated as, until its handler takes it.
@@ -114,27 +122,44 @@ class HttpRoutes:
         return json_response(404, {"error": f"no such endpoint: {path}"})
 
     def _vet_agent(self, conn: ServerConnection, request: Request) -> Response | None:
-        metrics = self.metrics
+        """Credentials first, checked cheaply, then the hub-wide budget: an address that keeps
+        failing is turned away on its own and never spends what honest devices need."""
+        address = host_of(conn)
+        if self.failures.blocked(address):
+            self.metrics.handshakes_rejected["address_failing"] += 1
+            return respond(
+                429,
+                "too many failed attempts from this address; wait and check the credential\n",
+                extra=[("Retry-After", "10")],
+            )
+        vetted = self._principal(request)
+        if isinstance(vetted, Response):
+            self.failures.failed(address)
+            return vetted
         if not self.handshakes.allow():
-            metrics.handshakes_rejected["rate_limited"] += 1
+            self.metrics.handshakes_rejected["rate_limited"] += 1
             return respond(
                 503, "too many connections at once; retry shortly\n", extra=[("Retry-After", "2")]
             )
+        self._principals[conn] = vetted
+        return None
+
+    def _principal(self, request: Request) -> AgentPrincipal | Response:
+        """Who the upgrade authenticates as, or the response refusing it."""
+        rejected = self.metrics.handshakes_rejected
         device_id = request.headers.get(DEVICE_HEADER, "")
         if not DEVICE_ID.match(device_id):
-            metrics.handshakes_rejected["bad_device_id"] += 1
+            rejected["bad_device_id"] += 1
             return respond(400, f"missing or malformed {DEVICE_HEADER} header\n")
         token = bearer(request)
         if token is None:
-            metrics.handshakes_rejected["no_credential"] += 1
+            rejected["no_credential"] += 1
             return self._unauthorized("agent credential required (Authorization: Bearer …)")
         if self.secrets.is_agent_token(token):
-            self._principals[conn] = AgentPrincipal(device_id, enrolling=True)
-            return None
+            return AgentPrincipal(device_id, enrolling=True)
         if key_matches(token, self.key_hash_of(device_id)):
-            self._principals[conn] = AgentPrincipal(device_id, enrolling=False)
-            return None
-        metrics.handshakes_rejected["bad_credential"] += 1
+            return AgentPrincipal(device_id, enrolling=False)
+        rejected["bad_credential"] += 1
         return self._unauthorized("credential not valid for this device")
 
     def _is_operator(self, request: Request) -> bool:

@@ -35,7 +35,7 @@ from testday.hub.fleet_journal import FleetJournal
 from testday.hub.http_routes import CONSOLE_PATH, HttpRoutes
 from testday.hub.hub_views import HubViews
 from testday.hub.incident_desk import IncidentDesk
-from testday.hub.limits import Limits, TokenBucket
+from testday.hub.limits import FailureLimiter, Limits, TokenBucket
 from testday.hub.metrics import HubMetrics
 from testday.hub.network_watch import NetworkWatch
 from testday.hub.secrets import load_or_create
@@ -123,6 +123,11 @@ class Hub:
             self.secrets,
             self._key_hash_of,
             TokenBucket(settings.limits.handshakes_per_s, settings.limits.handshake_burst),
+            FailureLimiter(
+                settings.limits.failures_per_s,
+                settings.limits.failure_burst,
+                settings.limits.failing_addresses_kept,
+            ),
             self.metrics,
             self.render_metrics,
         )
